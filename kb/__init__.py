@@ -1,0 +1,3 @@
+"""kb: a git-native help-center publishing and search system."""
+
+__version__ = "0.1.0"

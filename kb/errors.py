@@ -1,0 +1,37 @@
+"""The exception hierarchy: every error kb reports carries its meaning and, for content, its place."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base class of every error kb reports to a user."""
+
+
+class ConfigError(KBError):
+    """The knowledge-base configuration (kb.yml, folders) is unusable."""
+
+
+class ContentError(KBError):
+    """A problem in one content file, located as ``path:line``."""
+
+    def __init__(self, path: str, line: int, message: str, severity: str = "error") -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        self.severity = severity
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class SearchError(KBError):
+    """A search index could not be built, opened or queried."""
+
+
+class ExportError(KBError):
+    """The static export could not be written."""

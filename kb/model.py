@@ -1,0 +1,150 @@
+"""The content model: frozen articles, categories and headings, and the Library of pure lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One heading of an article, as listed in its table of contents."""
+
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translatable block of an article's source (a heading, paragraph, list item or cell)."""
+
+    text: str
+    line: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category in one language; ``key`` is shared by its versions in every language."""
+
+    key: str
+    lang: str
+    name: str
+    slug: str
+    description: str = ""
+    order: int = 1000
+
+
+@dataclass(frozen=True)
+class Article:
+    """One validated, rendered help article in one language."""
+
+    lang: str
+    slug: str
+    title: str
+    author: str
+    date: dt.date
+    category: Category
+    path: str
+    html: str
+    text: str
+    excerpt: str
+    toc: tuple[Heading, ...] = ()
+    segments: tuple[Segment, ...] = ()
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    summary: str = ""
+    updated: dt.date | None = None
+    draft: bool = False
+    order: int = 1000
+    links: tuple[str, ...] = ()
+    source_hash: str = ""
+
+    @property
+    def url(self) -> str:
+        """The article's path on the site."""
+        return f"/{self.lang}/articles/{self.slug}/"
+
+    @property
+    def last_changed(self) -> dt.date:
+        return self.updated or self.date
+
+    @property
+    def headings_text(self) -> str:
+        return "\n".join(h.text for h in self.toc)
+
+
+def sort_key(article: Article) -> tuple[int, str, str]:
+    """Articles in a category: by ``order``, then title, then slug."""
+    return (article.order, article.title.casefold(), article.slug)
+
+
+@dataclass(frozen=True)
+class Library:
+    """All published articles and categories, with pure lookups by language, slug and category."""
+
+    articles: tuple[Article, ...]
+    categories: tuple[Category, ...] = ()
+    languages: tuple[str, ...] = ()
+    _by_key: dict[tuple[str, str], Article] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {(a.lang, a.slug): a for a in self.articles})
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def in_language(self, lang: str) -> list[Article]:
+        return [a for a in self.articles if a.lang == lang]
+
+    def get(self, lang: str, slug: str) -> Article | None:
+        return self._by_key.get((lang, slug))
+
+    def translations(self, article: Article) -> dict[str, Article]:
+        """The same article in every language that has it, the article itself included."""
+        found = {lang: self._by_key.get((lang, article.slug)) for lang in self.languages}
+        return {lang: a for lang, a in found.items() if a is not None}
+
+    def categories_in(self, lang: str) -> list[Category]:
+        return sorted(
+            (c for c in self.categories if c.lang == lang), key=lambda c: (c.order, c.name)
+        )
+
+    def category(self, lang: str, slug: str) -> Category | None:
+        return next((c for c in self.categories if c.lang == lang and c.slug == slug), None)
+
+    def category_by_key(self, lang: str, key: str) -> Category | None:
+        return next((c for c in self.categories if c.lang == lang and c.key == key), None)
+
+    def in_category(self, category: Category) -> list[Article]:
+        chosen = (a for a in self.articles if a.lang == category.lang and a.category == category)
+        return sorted(chosen, key=sort_key)
+
+    def recent(self, lang: str, limit: int = 5) -> list[Article]:
+        return sorted(self.in_language(lang), key=lambda a: (a.last_changed, a.slug), reverse=True)[
+            :limit
+        ]
+
+
+def unique(values: Iterable[str]) -> tuple[str, ...]:
+    """The values in first-seen order, without repeats."""
+    return tuple(dict.fromkeys(values))
+
+
+_TRANSLITERATION = str.maketrans(
+    {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss"}
+)
+
+
+def slugify(text: str) -> str:
+    """An ASCII URL slug: Nordic letters transliterated, lowercased, other runs turned into ``-``."""
+    lowered = text.casefold().translate(_TRANSLITERATION)
+    ascii_only = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
