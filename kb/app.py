@@ -36,7 +36,7 @@ class State:
 
 def state() -> State:
     """The kb state of the current app."""
-    from flask import current_app  # noqa: PLC0415
+    from flask import current_app
 
     found = current_app.extensions["kb"]
     assert isinstance(found, State)
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         newstyle=True,
     )
 
-    from kb.views import bp  # noqa: PLC0415 - views import app's state()
+    from kb.views import bp
 
     app.register_blueprint(bp)
 

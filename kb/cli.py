@@ -31,8 +31,13 @@ def report(problems: tuple[ContentError, ...]) -> None:
 
 
 @click.group()
-@click.option("--root", type=click.Path(file_okay=False), envvar="KB_ROOT", default=".",
-              help="Knowledge-base folder (holding articles/ and locales/).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    envvar="KB_ROOT",
+    default=".",
+    help="Knowledge-base folder (holding articles/ and locales/).",
+)
 @click.version_option(package_name="kb")
 @click.pass_context
 def cli(ctx: click.Context, root: str) -> None:
@@ -85,8 +90,9 @@ def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force:
 
 def default_author() -> str:
     try:
-        name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True,
-                              timeout=5, check=False).stdout.strip()
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         name = ""
     return name or getpass.getuser()
@@ -107,12 +113,19 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
         raise click.UsageError(_("the title gives no usable slug"))
     target = settings.articles_dir / language / f"{slug}.md"
     if target.exists():
-        raise click.ClickException(_("{path} exists already").format(
-            path=target.relative_to(settings.root).as_posix()))
-    import yaml  # noqa: PLC0415 - only for quoting the scaffold's values
+        raise click.ClickException(
+            _("{path} exists already").format(path=target.relative_to(settings.root).as_posix())
+        )
+    import yaml
 
-    front = {"title": title, "author": author or default_author(), "date": dt.date.today(),
-             "category": category, "tags": [], "summary": ""}
+    front = {
+        "title": title,
+        "author": author or default_author(),
+        "date": dt.date.today(),
+        "category": category,
+        "tags": [],
+        "summary": "",
+    }
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
     target.parent.mkdir(parents=True, exist_ok=True)
     body = _("Write the article here.")
@@ -127,13 +140,103 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     """Serve the help center."""
-    from kb.app import create_app  # noqa: PLC0415 - Flask is only needed here
+    from kb.app import create_app
 
     settings = settings_of(ctx)
     app = create_app(settings)
-    watched = [str(p) for d in (settings.articles_dir, settings.locales_dir) if d.is_dir()
-               for p in d.rglob("*") if p.is_file()]
+    watched = [
+        str(p)
+        for d in (settings.articles_dir, settings.locales_dir)
+        if d.is_dir()
+        for p in d.rglob("*")
+        if p.is_file()
+    ]
     app.run(host=host, port=port, debug=debug, use_reloader=debug, extra_files=watched)
+
+
+def load_or_fail(ctx: click.Context) -> LoadResult:
+    """The library, with its problems reported; bad files are skipped, never fatal."""
+    result = load_library(settings_of(ctx))
+    report(result.problems)
+    return result
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Build every index from scratch (swapped in atomically).")
+@click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for another index run.")
+@click.pass_context
+def index(ctx: click.Context, rebuild: bool, wait: float) -> None:
+    """Update the search indexes: only changed, added and removed articles are touched."""
+    from kb.indexing import update_indexes
+
+    result = load_or_fail(ctx)
+    for item in update_indexes(settings_of(ctx), result.library, rebuild=rebuild, wait=wait):
+        line = _(
+            "{lang}: {n} articles ({added} added, {changed} changed, {removed} removed) in {seconds:.2f} s"
+        ).format(
+            lang=item.lang,
+            n=item.articles,
+            added=item.added,
+            changed=item.changed,
+            removed=item.removed,
+            seconds=item.seconds,
+        )
+        click.echo(line + (" – " + _("rebuilt") if item.rebuilt else ""))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--lang", default=None, help="Language to search (default: the site's default).")
+@click.option("--category", default=None, help="Only this category (name, slug or key).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    lang: str | None,
+    category: str | None,
+    limit: int,
+    page: int,
+    sort: str,
+    as_json: bool,
+) -> None:
+    """Search the articles of one language (the index is built first if there is none)."""
+    import json
+    import re
+
+    from kb.indexing import open_index, update_indexes
+    from kb.search import SearchService
+
+    settings = settings_of(ctx)
+    language = normalize_language(lang or settings.default_language)
+    if language not in settings.languages:
+        raise click.BadParameter(_("unknown language {lang!r}").format(lang=language), param_hint="--lang")
+    if open_index(settings, language) is None:
+        update_indexes(settings, load_or_fail(ctx).library)
+    result = SearchService(settings).search(
+        query, language, category=category, page=page, limit=limit, sort=sort
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    if result.fallback:
+        click.echo(_("No article matched every word; showing the closest matches."))
+    if result.suggestion:
+        click.echo(_("Did you mean: {suggestion}?").format(suggestion=result.suggestion))
+    click.echo(ngettext("{n} result", "{n} results", result.total).format(n=result.total))
+    for number, hit in enumerate(result.hits, start=(page - 1) * limit + 1):
+        snippet = re.sub(r"</?mark[^>]*>", "", hit.snippet).replace("\n", " ")
+        click.echo(f"{number:>3}. {hit.title}  [{hit.category}]  {hit.url}")
+        click.echo(f"     {html_unescape(snippet)}")
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
 
 
 def main() -> None:

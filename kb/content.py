@@ -97,9 +97,7 @@ def load_settings(root: str | Path | None = None) -> Settings:
     languages = tuple(normalize_language(x) for x in languages)
     default = normalize_language(str(data.get("default_language") or languages[0]))
     if default not in languages:
-        raise ConfigError(
-            _("kb.yml: default_language {lang!r} is not in languages").format(lang=default)
-        )
+        raise ConfigError(_("kb.yml: default_language {lang!r} is not in languages").format(lang=default))
     return Settings(
         root=base,
         site_name=str(data.get("site_name") or "Help Center"),
@@ -203,13 +201,15 @@ def _as_date(node: yaml.Node, key: str) -> dt.date:
     text = _as_text(node, key).strip("'\"")
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z ]*)?", text)
     if match is None:
-        raise ValueError(_("bad date {value!r} for {key!r}: write it as YYYY-MM-DD").format(
-            value=text, key=key))
+        raise ValueError(
+            _("bad date {value!r} for {key!r}: write it as YYYY-MM-DD").format(value=text, key=key)
+        )
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
-        raise ValueError(_("bad date {value!r} for {key!r}: {reason}").format(
-            value=text, key=key, reason=exc)) from exc
+        raise ValueError(
+            _("bad date {value!r} for {key!r}: {reason}").format(value=text, key=key, reason=exc)
+        ) from exc
 
 
 def _as_bool(node: yaml.Node, key: str) -> bool:
@@ -374,8 +374,12 @@ def read_article(
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
     rendered = render_markdown(front.body, front.body_line)
     if not rendered.text.strip():
-        problems.add(path, front.body_line - 1, _("the article has no text after its front-matter"),
-                     "warning")
+        problems.add(
+            path,
+            front.body_line - 1,
+            _("the article has no text after its front-matter"),
+            "warning",
+        )
     summary = values.get("summary", "")
     return Article(
         lang=lang,

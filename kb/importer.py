@@ -35,8 +35,12 @@ class ExportedPage:
 
     def to_markdown(self) -> str:
         """The page as a kb article: YAML front-matter, a blank line, then the body."""
-        front = {"title": self.title, "author": self.author, "date": self.date,
-                 "category": self.category}
+        front = {
+            "title": self.title,
+            "author": self.author,
+            "date": self.date,
+            "category": self.category,
+        }
         header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
         return f"---\n{header}---\n\n{self.body.strip()}\n"
 
@@ -83,13 +87,15 @@ def parse_export(text: str, path: str) -> ExportedPage:
     byline_line, byline_text = numbered[1]
     byline = BYLINE.match(byline_text.strip())
     if byline is None:
-        raise ContentError(path, byline_line,
-                           _("expected an 'Author - YYYY-MM-DD - Category' line"))
+        raise ContentError(path, byline_line, _("expected an 'Author - YYYY-MM-DD - Category' line"))
     try:
         date = dt.date.fromisoformat(byline["date"])
     except ValueError as exc:
-        raise ContentError(path, byline_line, _("bad date {value!r}: {reason}").format(
-            value=byline["date"], reason=exc)) from exc
+        raise ContentError(
+            path,
+            byline_line,
+            _("bad date {value!r}: {reason}").format(value=byline["date"], reason=exc),
+        ) from exc
     body = "\n".join(lines[byline_line:])
     return ExportedPage(
         title=title["title"],
@@ -107,8 +113,11 @@ def import_file(source: Path, articles_dir: Path, lang: str, force: bool = False
         raise ContentError(str(source), 1, _("the title gives no usable slug"))
     target = articles_dir / lang / f"{page.slug}.md"
     if target.exists() and not force:
-        raise ContentError(str(source), 1, _("{target} exists already (use --force to overwrite)")
-                           .format(target=target))
+        raise ContentError(
+            str(source),
+            1,
+            _("{target} exists already (use --force to overwrite)").format(target=target),
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page.to_markdown(), encoding="utf-8")
     return target

@@ -113,9 +113,7 @@ class Library:
         return {lang: a for lang, a in found.items() if a is not None}
 
     def categories_in(self, lang: str) -> list[Category]:
-        return sorted(
-            (c for c in self.categories if c.lang == lang), key=lambda c: (c.order, c.name)
-        )
+        return sorted((c for c in self.categories if c.lang == lang), key=lambda c: (c.order, c.name))
 
     def category(self, lang: str, slug: str) -> Category | None:
         return next((c for c in self.categories if c.lang == lang and c.slug == slug), None)
@@ -128,9 +126,7 @@ class Library:
         return sorted(chosen, key=sort_key)
 
     def recent(self, lang: str, limit: int = 5) -> list[Article]:
-        return sorted(self.in_language(lang), key=lambda a: (a.last_changed, a.slug), reverse=True)[
-            :limit
-        ]
+        return sorted(self.in_language(lang), key=lambda a: (a.last_changed, a.slug), reverse=True)[:limit]
 
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:

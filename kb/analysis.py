@@ -1,0 +1,140 @@
+"""Per-language Whoosh analyzers; Whoosh pickles them into each index, so their import path is stable.
+
+Renaming or changing a class here means rebuilding the indexes (``kb index --rebuild``); the
+index records ``ANALYSIS_VERSION`` and is rebuilt automatically when it differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_VERSION = 3
+# Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
+TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+STEMMER_CODES = {"nb": "no", "nn": "no", "no": "no"}
+FOLDING = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"})
+AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
+MIN_SUFFIX = 4
+MIN_SUFFIX_WORD = 7
+
+
+def stemmer_code(lang: str) -> str | None:
+    """The Snowball language for ``lang`` (``nb``, ``nn`` and ``no`` are Norwegian), or None."""
+    code = STEMMER_CODES.get(lang, lang)
+    return code if has_stemmer(code) else None
+
+
+def fold(text: str) -> str:
+    """Accent-folded text: ``søppelpost`` becomes ``soppelpost``, ``æ`` becomes ``ae``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(FOLDING))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class HyphenFilter(Filter):  # type: ignore[misc]
+    """``e-post`` yields ``epost`` then ``e`` and ``post``, all at one position."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            text = token.text
+            if "-" not in text and "'" not in text and "’" not in text:
+                yield token
+                continue
+            parts = [p for p in re.split(r"[-'’]", text) if p]
+            token.text = "".join(parts)
+            yield token
+            for part in parts:
+                token.text = part
+                yield token
+
+
+class AgentNounFilter(Filter):  # type: ignore[misc]
+    """Norwegian agent nouns to one form before stemming: ``deltakere``/``deltakerne`` -> ``deltaker``."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            match = AGENT_NOUN.match(token.text)
+            if match is not None:
+                token.text = match["base"]
+            yield token
+
+
+class FoldFilter(Filter):  # type: ignore[misc]
+    """Accent folding, applied after stemming in the secondary field only."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+class SuffixFilter(Filter):  # type: ignore[misc]
+    """Each long stem plus its tails of four letters or more, so ``passord`` finds ``engangspassord``."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            text = token.text
+            yield token
+            if len(text) < MIN_SUFFIX_WORD or token.mode == "query":
+                continue
+            for start in range(1, len(text) - MIN_SUFFIX + 1):
+                token.text = text[start:]
+                yield token
+
+
+def _stopwords(lang: str) -> frozenset[str]:
+    code = STEMMER_CODES.get(lang, lang)
+    return frozenset(stopwords_for_language(code)) if has_stopwords(code) else frozenset()
+
+
+def _base(lang: str) -> Any:
+    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()
+    return chain | StopFilter(stoplist=_stopwords(lang), minsize=2)
+
+
+@cache
+def exact_analyzer(lang: str) -> Analyzer:
+    """Lowercased words, no stemming: exact forms, spelling suggestions and prefix completion."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()
+
+
+@cache
+def stem_analyzer(lang: str) -> Analyzer:
+    """The language's stop words and Snowball stemmer (a plain analyzer, with a warning, if none)."""
+    code = stemmer_code(lang)
+    chain = _base(lang)
+    if code is None:
+        log.warning("no stemmer for language %r: its search matches exact word forms only", lang)
+        return chain
+    if code == "no":
+        chain = chain | AgentNounFilter()
+    return chain | StemFilter(lang=code, cachesize=50_000)
+
+
+@cache
+def folded_analyzer(lang: str) -> Analyzer:
+    """The stemmed words with accents folded: ``soppelpost`` finds ``søppelpost``."""
+    return stem_analyzer(lang) | FoldFilter()
+
+
+@cache
+def compound_analyzer(lang: str) -> Analyzer:
+    """The stemmed words and their tails, for compound heads (``engangspassord`` by ``passord``)."""
+    return stem_analyzer(lang) | SuffixFilter()

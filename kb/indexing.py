@@ -1,0 +1,251 @@
+"""Search indexes on disk: one Whoosh index per language, updated incrementally or rebuilt aside and swapped.
+
+Layout under ``instance/index/``: ``<lang>`` is a symlink to ``<lang>.<stamp>/``, the index readers
+use. A rebuild writes a new folder and swaps the link atomically, so a reader never sees a half-built
+index and an open searcher keeps the folder it opened. ``.lock`` serialises writers across processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import Index
+
+from kb.analysis import (
+    ANALYSIS_VERSION,
+    compound_analyzer,
+    exact_analyzer,
+    folded_analyzer,
+    stem_analyzer,
+)
+from kb.errors import SearchError
+from kb.i18n import _
+from kb.model import Article, Library, slugify
+from kb.settings import Settings
+
+META_FILE = "kb-index.json"
+LOCK_WAIT = 30.0
+KEEP_OLD = 1
+WEIGHTS = {"title": 3.0, "keywords": 2.8, "headings": 1.5, "body": 1.0}
+
+
+def build_schema(lang: str) -> Schema:
+    """The fields of a language's index: BM25F-weighted text fields plus filters and stored values."""
+    stem = stem_analyzer(lang)
+    return Schema(
+        slug=ID(stored=True, unique=True),
+        title=TEXT(analyzer=stem, stored=True, field_boost=WEIGHTS["title"]),
+        keywords=TEXT(analyzer=stem, field_boost=WEIGHTS["keywords"]),
+        headings=TEXT(analyzer=stem, field_boost=WEIGHTS["headings"]),
+        body=TEXT(analyzer=stem, stored=True, field_boost=WEIGHTS["body"]),
+        exact=TEXT(analyzer=exact_analyzer(lang), field_boost=0.8),
+        folded=TEXT(analyzer=folded_analyzer(lang), field_boost=0.3, phrase=False),
+        compound=TEXT(analyzer=compound_analyzer(lang), field_boost=0.4, phrase=False),
+        category=ID(stored=True),
+        category_terms=KEYWORD(commas=True, scorable=False),
+        category_name=STORED,
+        author=STORED,
+        author_terms=KEYWORD(commas=True, scorable=False),
+        tags=KEYWORD(commas=True, scorable=False),
+        date=DATETIME(stored=True, sortable=True),
+        url=STORED,
+        source_hash=STORED,
+    )
+
+
+def article_document(article: Article) -> dict[str, object]:
+    """The fields Whoosh indexes for one article."""
+    searchable = " ".join(article.keywords + article.tags)
+    all_text = "\n".join((article.title, searchable, article.headings_text, article.text))
+    changed = article.last_changed
+    category = article.category
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "keywords": searchable,
+        "headings": article.headings_text,
+        "body": article.text,
+        "exact": all_text,
+        "folded": all_text,
+        "compound": all_text,
+        "category": category.key,
+        "category_terms": ",".join({category.key, category.slug, slugify(category.name)}),
+        "category_name": category.name,
+        "author": article.author,
+        "author_terms": ",".join({slugify(article.author), *article.author.lower().split()}),
+        "tags": ",".join(slugify(t) for t in article.tags),
+        "date": dt.datetime(changed.year, changed.month, changed.day),
+        "url": article.url,
+        "source_hash": article.source_hash,
+    }
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one index run did to one language's index."""
+
+    lang: str
+    articles: int
+    added: int
+    changed: int
+    removed: int
+    rebuilt: bool
+    seconds: float
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the cross-process index lock, waiting up to ``wait`` seconds for another run."""
+    root = settings.index_dir
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / ".lock", "a+")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise SearchError(
+            _("cannot write the search index in {path}: {reason}").format(path=root, reason=exc.strerror)
+        ) from exc
+    deadline = time.monotonic() + wait
+    with handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SearchError(
+                        _(
+                            "another index run is in progress (waited {seconds} s); "
+                            "try again when it has finished"
+                        ).format(seconds=int(wait))
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_dir(settings: Settings, lang: str) -> Path | None:
+    """The folder the language's link points at, when it holds an index of this kb version."""
+    link = settings.index_dir / lang
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    target = link.resolve()
+    try:
+        meta = json.loads((target / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != ANALYSIS_VERSION or not whoosh_index.exists_in(str(target)):
+        return None
+    return target
+
+
+def open_index(settings: Settings, lang: str) -> Index | None:
+    """The language's current index, or None when there is none yet."""
+    target = current_dir(settings, lang)
+    return whoosh_index.open_dir(str(target)) if target is not None else None
+
+
+def _write_documents(ix: Index, articles: Iterable[Article], deletions: Iterable[str] = ()) -> None:
+    writer = ix.writer(limitmb=256)
+    try:
+        for slug in deletions:
+            writer.delete_by_term("slug", slug)
+        for article in articles:
+            writer.update_document(**article_document(article))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.link")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    temporary.symlink_to(target.name)
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(temporary, link)
+
+
+def _remove_old(settings: Settings, lang: str, keep: Path) -> None:
+    old = sorted(p for p in settings.index_dir.glob(f"{lang}.*") if p.is_dir() and p != keep)
+    for folder in old[: max(0, len(old) - KEEP_OLD)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> Path:
+    """Build a fresh index aside, then point the language's link at it."""
+    target = settings.index_dir / f"{lang}.{time.time_ns()}"
+    target.mkdir(parents=True)
+    try:
+        ix = whoosh_index.create_in(str(target), build_schema(lang))
+        _write_documents(ix, articles)
+        ix.close()
+        meta = {"version": ANALYSIS_VERSION, "lang": lang, "articles": len(articles)}
+        (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        _swap_link(settings.index_dir / lang, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    _remove_old(settings, lang, keep=target)
+    return target
+
+
+def update_language(settings: Settings, lang: str, articles: list[Article], rebuild: bool) -> IndexReport:
+    """Bring one language's index up to date, touching only what changed unless ``rebuild``."""
+    started = time.perf_counter()
+    ix = None if rebuild else open_index(settings, lang)
+    if ix is None:
+        rebuild_language(settings, lang, articles)
+        return IndexReport(lang, len(articles), len(articles), 0, 0, True, time.perf_counter() - started)
+    with ix.searcher() as searcher:
+        indexed = {f["slug"]: f["source_hash"] for f in searcher.all_stored_fields()}
+    current = {a.slug: a for a in articles}
+    removed = sorted(set(indexed) - set(current))
+    added = [a for slug, a in current.items() if slug not in indexed]
+    changed = [a for slug, a in current.items() if slug in indexed and indexed[slug] != a.source_hash]
+    if removed or added or changed:
+        _write_documents(ix, added + changed, removed)
+    ix.close()
+    return IndexReport(
+        lang,
+        len(articles),
+        len(added),
+        len(changed),
+        len(removed),
+        False,
+        time.perf_counter() - started,
+    )
+
+
+def update_indexes(
+    settings: Settings, library: Library, rebuild: bool = False, wait: float = LOCK_WAIT
+) -> list[IndexReport]:
+    """Update (or rebuild) every language's index; a failed run leaves the previous index serving."""
+    reports = []
+    with writer_lock(settings, wait):
+        for lang in settings.languages:
+            try:
+                reports.append(update_language(settings, lang, library.in_language(lang), rebuild))
+            except OSError as exc:
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
+                    reason += " – " + _("the previous index keeps serving")
+                raise SearchError(
+                    _("cannot write the {lang} search index: {reason}").format(lang=lang, reason=reason)
+                ) from exc
+    return reports

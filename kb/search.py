@@ -1,0 +1,388 @@
+"""Searching the per-language indexes: help-center ranking, filters, facets, snippets and suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from kb.indexing import current_dir, open_index
+from kb.markup import make_excerpt
+from kb.model import slugify
+from kb.query import N_, Notice, ParsedQuery, parse_query
+from kb.settings import Settings
+
+PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+MAX_EXPANSION = 40
+TIME_LIMIT = 1.0
+SNIPPET_CHARS = 220
+STEM_FIELDS = ("title", "keywords", "headings", "body")
+EXACT_BOOST = 1.5
+FOLDED_BOOST = 0.5
+COMPOUND_BOOST = 0.5
+PHRASE_BOOST = 2.0
+MIN_CORRECTABLE = 4
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, ready to show: its snippet is escaped HTML with ``<mark>`` highlights."""
+
+    slug: str
+    lang: str
+    title: str
+    category: str
+    category_key: str
+    author: str
+    date: str
+    url: str
+    score: float
+    snippet: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "lang": self.lang,
+            "title": self.title,
+            "category": self.category,
+            "author": self.author,
+            "date": self.date,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of results for a query, with facets, suggestion, fallback and notices."""
+
+    query: str
+    lang: str
+    total: int = 0
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    hits: tuple[Hit, ...] = ()
+    facets: dict[str, int] = field(default_factory=dict)
+    suggestion: str | None = None
+    fallback: str | None = None
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "lang": self.lang,
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "results": [h.to_json() for h in self.hits],
+            "facets": {"category": dict(self.facets)},
+            "suggestion": self.suggestion,
+            "fallback": self.fallback,
+            "notices": [{"message": n.message, "value": n.value} for n in self.notices],
+        }
+
+
+def analyze(ix: Index, fieldname: str, word: str) -> str | None:
+    """The indexed form of ``word`` in ``fieldname`` (for ``e-post``: the joined ``epost``)."""
+    analyzer = ix.schema[fieldname].analyzer
+    for token in analyzer(word, mode="query"):
+        return str(token.text)
+    return None
+
+
+def word_query(ix: Index, word: str) -> wq.Query | None:
+    """Every field a word can match in, exact forms weighted above stems and folded forms."""
+    stem = analyze(ix, "body", word)
+    exact = analyze(ix, "exact", word)
+    if stem is None or exact is None:
+        return None  # a stop word: it neither helps nor hinders
+    parts: list[wq.Query] = [wq.Term(name, stem) for name in STEM_FIELDS]
+    parts.append(wq.Term("exact", exact, boost=EXACT_BOOST))
+    folded = analyze(ix, "folded", word)
+    if folded:
+        parts.append(wq.Term("folded", folded, boost=FOLDED_BOOST))
+    parts.append(wq.Term("compound", stem, boost=COMPOUND_BOOST))
+    return wq.Or(parts)
+
+
+def prefix_query(searcher: Searcher, prefix: str) -> wq.Query | None:
+    """Words starting with ``prefix``, bounded to the ``MAX_EXPANSION`` most frequent."""
+    reader = searcher.reader()
+    terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.expand_prefix("exact", prefix)]
+    if not terms:
+        return None
+    if len(terms) > MAX_EXPANSION:
+        terms = sorted(terms, key=lambda t: -reader.doc_frequency("exact", t))[:MAX_EXPANSION]
+    return wq.Or([wq.Term("exact", t) for t in terms])
+
+
+def phrase_query(ix: Index, words: tuple[str, ...], boost: float = 1.0) -> wq.Query | None:
+    stems = [s for s in (analyze(ix, "body", w) for w in words) if s]
+    if len(stems) < 2:
+        return word_query(ix, stems[0]) if stems else None
+    return wq.Or([wq.Phrase("title", stems, boost=boost * 2), wq.Phrase("body", stems, boost=boost)])
+
+
+def category_query(parsed: ParsedQuery, category: str | None) -> wq.Query | None:
+    """The category filter: the query's ``category:`` values and the page's category, any of them."""
+    values = [*parsed.categories, *([category] if category else [])]
+    if not values:
+        return None
+    return wq.Or([wq.Term("category_terms", slugify(v) or v.lower()) for v in values])
+
+
+def filter_query(parsed: ParsedQuery) -> wq.Query | None:
+    """The other filters as one query: every given kind must match, any value within a kind."""
+    kinds: list[wq.Query] = []
+    for fieldname, values in (("author_terms", parsed.authors), ("tags", parsed.tags)):
+        if values:
+            kinds.append(wq.Or([wq.Term(fieldname, slugify(v) or v.lower()) for v in values]))
+    if parsed.date_from or parsed.date_to:
+        kinds.append(wq.DateRange("date", _midnight(parsed.date_from), _midnight(parsed.date_to)))
+    return wq.And(kinds) if kinds else None
+
+
+def _midnight(value: dt.date | None) -> dt.datetime | None:
+    return dt.datetime(value.year, value.month, value.day) if value else None
+
+
+def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bool) -> wq.Query | None:
+    """The ranking query: all words required (or any, for the fallback), phrases boosted."""
+    required: list[wq.Query] = []
+    for word in parsed.words:
+        built = word_query(ix, word)
+        if built is not None:
+            required.append(built)
+    for prefix in parsed.prefixes:
+        expanded = prefix_query(searcher, prefix)
+        required.append(expanded if expanded is not None else wq.NullQuery)
+    for word in parsed.fuzzy:
+        if len(word) < MIN_CORRECTABLE:
+            built = word_query(ix, word)
+            required.append(built if built is not None else wq.NullQuery)
+        else:
+            required.append(wq.FuzzyTerm("exact", word, maxdist=1 if len(word) < 7 else 2, prefixlength=1))
+    for words in parsed.phrases:
+        built = phrase_query(ix, words, boost=PHRASE_BOOST)
+        if built is not None:
+            required.append(built)
+    if not required:
+        return None
+    main: wq.Query = wq.Or(required) if any_term or parsed.any_term else wq.And(required)
+    if len(parsed.words) > 1:
+        bonus = phrase_query(ix, parsed.words, boost=PHRASE_BOOST)
+        if bonus is not None:
+            main = wq.AndMaybe(main, bonus)
+    if parsed.excluded:
+        excluded = [q for q in (word_query(ix, w) for w in parsed.excluded) if q is not None]
+        if excluded:
+            main = wq.AndNot(main, wq.Or(excluded))
+    return main
+
+
+def correct_word(reader: Any, word: str) -> str | None:
+    """The most frequent indexed word one edit from ``word``, else two edits; None if none or short."""
+    if len(word) < MIN_CORRECTABLE or not word.isalpha():
+        return None
+    for distance in (1, 2):
+        options = [t for t in reader.terms_within("exact", word, distance, prefix=1) if t != word]
+        if options:
+            return str(max(options, key=lambda t: (reader.doc_frequency("exact", t), t)))
+    return None
+
+
+def fuzzy_fallback(parsed: ParsedQuery, suggestion: str | None) -> ParsedQuery:
+    """What to search when nothing matched: the suggested spelling, else each word fuzzily."""
+    if suggestion:
+        return replace(parse_query(suggestion), any_term=True)
+    words = parsed.words + parsed.prefixes + tuple(w for p in parsed.phrases for w in p)
+    return replace(parsed, words=(), prefixes=(), phrases=(), fuzzy=words)
+
+
+class SearchService:
+    """Searches the indexes of one knowledge base; reopens an index when it was rebuilt or updated."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._indexes: dict[str, tuple[Path, Index]] = {}
+        self._local = threading.local()
+
+    def index(self, lang: str) -> Index | None:
+        """The current index for ``lang``; a rebuilt one (a new link target) is picked up."""
+        target = current_dir(self.settings, lang)
+        if target is None:
+            return None
+        with self._lock:
+            known = self._indexes.get(lang)
+            if known is None or known[0] != target:
+                ix = open_index(self.settings, lang)
+                if ix is None:
+                    return None
+                self._indexes[lang] = (target, ix)
+            return self._indexes[lang][1]
+
+    def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
+        """A searcher for this thread, refreshed when the index gained a new generation."""
+        ix = self.index(lang)
+        if ix is None:
+            return None
+        cache: dict[str, tuple[Index, Searcher]] = self._local.__dict__.setdefault("cache", {})
+        known = cache.get(lang)
+        if known is None or known[0] is not ix:
+            if known is not None:
+                known[1].close()
+            searcher = ix.searcher()
+        else:
+            searcher = known[1].refresh()
+        cache[lang] = (ix, searcher)
+        return ix, searcher
+
+    def search(
+        self,
+        text: str,
+        lang: str,
+        category: str | None = None,
+        page: int = 1,
+        limit: int = PAGE_SIZE,
+        sort: str = "relevance",
+    ) -> SearchResult:
+        """Search ``lang``'s articles for ``text``; never raises on what a reader types."""
+        parsed = parse_query(text)
+        page = max(1, page)
+        limit = min(max(1, limit), MAX_PAGE_SIZE)
+        empty = SearchResult(query=text, lang=lang, page=page, page_size=limit, notices=parsed.notices)
+        opened = self.searcher(lang)
+        if opened is None:
+            return empty
+        ix, searcher = opened
+        filters = (filter_query(parsed), category_query(parsed, category))
+        if parsed.is_empty:
+            if filters == (None, None):
+                return empty
+            return self._run(searcher, wq.Every(), filters, empty, "date")
+        fallback = None
+        built = build_query(ix, searcher, parsed, any_term=False)
+        result = self._run(searcher, built, filters, empty, sort)
+        if result.total == 0 and len(parsed.words) + len(parsed.phrases) > 1:
+            fallback = "any-term"
+            built = build_query(ix, searcher, parsed, any_term=True)
+            result = self._run(searcher, built, filters, empty, sort)
+        suggestion = self._suggestion(ix, searcher, parsed)
+        if result.total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):
+            fallback = "fuzzy"
+            built = build_query(ix, searcher, fuzzy_fallback(parsed, suggestion), any_term=True)
+            result = self._run(searcher, built, filters, empty, sort)
+        return replace(result, fallback=fallback if result.total else None, suggestion=suggestion)
+
+    def _run(
+        self,
+        searcher: Searcher,
+        built: wq.Query | None,
+        filters: tuple[wq.Query | None, wq.Query | None],
+        empty: SearchResult,
+        sort: str,
+    ) -> SearchResult:
+        if built is None:
+            return empty
+        other_filters, category_filter = filters
+        full = wq.And([q for q in (built, other_filters, category_filter) if q is not None])
+        wanted = empty.page * empty.page_size
+        collector = searcher.collector(
+            limit=wanted,
+            sortedby="date" if sort == "date" else None,
+            reverse=sort == "date",
+            groupedby="category",
+        )
+        notices = list(empty.notices)
+        try:
+            limited = TimeLimitCollector(collector, TIME_LIMIT, use_alarm=False)
+            searcher.search_with_collector(full, limited)
+        except TimeLimit:
+            notices.append(Notice(N_("The search took too long; these are the results found so far.")))
+        results = collector.results()
+        total = len(results)
+        if category_filter is None:
+            facets = self._facet_counts(searcher, results.groups("category"))
+        else:
+            unfiltered = wq.And([built, other_filters]) if other_filters is not None else built
+            groups = searcher.search(unfiltered, limit=1, groupedby="category").groups("category")
+            facets = self._facet_counts(searcher, groups)
+        start = (empty.page - 1) * empty.page_size
+        hits = tuple(self._hit(hit, empty.lang) for hit in results[start:wanted])
+        return replace(empty, total=total, hits=hits, facets=facets, notices=tuple(notices))
+
+    @staticmethod
+    def _facet_counts(searcher: Searcher, groups: dict[str, list[int]]) -> dict[str, int]:
+        """Articles per category name (for the query without its category filter)."""
+        names: dict[str, int] = {}
+        for docnums in groups.values():
+            if docnums:
+                name = searcher.stored_fields(docnums[0])["category_name"]
+                names[name] = len(docnums)
+        return dict(sorted(names.items(), key=lambda item: (-item[1], item[0])))
+
+    @staticmethod
+    def _hit(hit: Any, lang: str) -> Hit:
+        hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        hit.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+        snippet = hit.highlights("body", top=2)
+        if not snippet:
+            snippet = html.escape(make_excerpt(hit.get("body", ""), SNIPPET_CHARS))
+        return Hit(
+            slug=hit["slug"],
+            lang=lang,
+            title=hit["title"],
+            category=hit["category_name"],
+            category_key=hit["category"],
+            author=hit["author"],
+            date=hit["date"].date().isoformat(),
+            url=hit["url"],
+            score=float(hit.score or 0.0),
+            snippet=snippet,
+        )
+
+    @staticmethod
+    def _suggestion(ix: Index, searcher: Searcher, parsed: ParsedQuery) -> str | None:
+        """A corrected query when a word is not in the index's vocabulary ("did you mean")."""
+        reader = searcher.reader()
+        changed = False
+        words = []
+        for word in parsed.words:
+            form = analyze(ix, "exact", word) or word
+            correction = None
+            if reader.doc_frequency("exact", form) == 0:
+                correction = correct_word(reader, form)
+            words.append(correction or word)
+            changed = changed or correction is not None
+        return " ".join(words) if changed else None
+
+    def suggest(self, text: str, lang: str, limit: int = 8) -> list[Hit]:
+        """Search-as-you-type: the last word counts as a prefix."""
+        stripped = text.rstrip()
+        if not stripped:
+            return []
+        typed = stripped if text.endswith(" ") else stripped + "*"
+        return list(self.search(typed, lang, limit=limit).hits)
+
+    def close(self) -> None:
+        with self._lock:
+            for _target, ix in self._indexes.values():
+                ix.close()
+            self._indexes.clear()
