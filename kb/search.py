@@ -239,18 +239,19 @@ class SearchService:
             return self._indexes[lang][1]
 
     def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
-        """A searcher for this thread, refreshed when the index gained a new generation."""
+        """A searcher for this thread, reopened when the index gained a new generation."""
         ix = self.index(lang)
         if ix is None:
             return None
         cache: dict[str, tuple[Index, Searcher]] = self._local.__dict__.setdefault("cache", {})
         known = cache.get(lang)
-        if known is None or known[0] is not ix:
-            if known is not None:
-                known[1].close()
-            searcher = ix.searcher()
-        else:
-            searcher = known[1].refresh()
+        if known is not None and known[0] is ix and known[1].up_to_date():
+            return known
+        if known is not None:
+            known[1].close()
+        # A new searcher, not Searcher.refresh(): refresh reuses segment readers and so misses
+        # deletions committed to a segment it already had open.
+        searcher = ix.searcher()
         cache[lang] = (ix, searcher)
         return ix, searcher
 

@@ -1,7 +1,8 @@
-"""The reader-facing pages under /<lang>/: home, category and article."""
+"""The reader-facing pages under /<lang>/: home, category, article and search."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -9,8 +10,16 @@ from werkzeug.wrappers import Response
 
 from kb.app import state
 from kb.i18n import format_date, normalize_language
+from kb.model import Article, Category, Library
 
 bp = Blueprint("kb", __name__)
+
+# Each language's name in itself (autonyms are not translated); unknown codes show as the code.
+LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "sv": "Svenska", "en": "English",
+                  "da": "Dansk", "fi": "Suomi", "de": "Deutsch", "fr": "Français"}  # fmt: skip
+NORWEGIAN = ("no", "nb", "nn")
+MAX_PAGE = 1000
+RELATED = 5
 
 
 @bp.url_defaults
@@ -28,31 +37,89 @@ def pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
         g.lang = lang
 
 
+def absolute(path: str) -> str:
+    """``path`` as an absolute URL: on the configured base URL, else on the host that was asked."""
+    base = state().settings.base_url or request.host_url.rstrip("/")
+    return base + path
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with its content hash, so browsers may keep it for a year."""
+    return url_for("static", filename=filename, v=state().assets.get(filename, "0"))
+
+
 @bp.app_context_processor
 def template_globals() -> dict[str, Any]:
     settings = state().settings
+    lang = g.get("lang", settings.default_language)
     return {
         "site_name": settings.site_name,
         "languages": settings.languages,
-        "lang": g.get("lang", settings.default_language),
-        "format_date": lambda d: format_date(d, g.get("lang", settings.default_language)),
+        "language_names": LANGUAGE_NAMES,
+        "lang": lang,
+        "format_date": lambda d: format_date(d, lang),
+        "static_url": static_url,
+        "absolute": absolute,
     }
+
+
+def alternates(find: Callable[[str], str | None]) -> tuple[dict[str, str], dict[str, str]]:
+    """Where the language switcher goes (the same page, else that language's home) and the hreflang
+    links (only the languages that really have the same page)."""
+    switch: dict[str, str] = {}
+    same: dict[str, str] = {}
+    for code in state().settings.languages:
+        found = find(code)
+        if found is not None:
+            same[code] = found
+        switch[code] = found or url_for("kb.home", lang=code)
+    return switch, same
+
+
+def render_page(template: str, find: Callable[[str], str | None], **context: Any) -> str:
+    switch, same = alternates(find)
+    default = state().settings.default_language
+    return render_template(
+        template,
+        switch=switch,
+        hreflangs=same,
+        x_default=same.get(default),
+        canonical=same.get(g.lang),
+        **context,
+    )
 
 
 @bp.route("/")
 def root() -> Response:
-    """Send the reader to the language their browser asks for, if the site has it."""
+    """Send the reader to the language their browser asks for (no, nn, no-NO and nb-NO all mean nb)."""
     settings = state().settings
-    offered = {normalize_language(lang): q for lang, q in request.accept_languages}
-    chosen = next((lang for lang in offered if lang in settings.languages), None)
-    return redirect(url_for("kb.home", lang=chosen or settings.default_language))
+    chosen = choose_language(request.accept_languages.values(), settings.languages)
+    response = redirect(url_for("kb.home", lang=chosen or settings.default_language))
+    response.vary.add("Accept-Language")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def choose_language(wanted: Any, offered: tuple[str, ...]) -> str | None:
+    """The first language of ``wanted`` (best first) the site offers, any Norwegian meaning bokmål."""
+    for code in wanted:
+        normal = normalize_language(code)
+        if normal in offered:
+            return normal
+        if normal in NORWEGIAN:
+            return next((c for c in NORWEGIAN if c in offered), None)
+    return None
+
+
+def _home_url(code: str) -> str:
+    return url_for("kb.home", lang=code)
 
 
 @bp.route("/<lang>/")
 def home() -> str:
     library = state().library
     categories = [(c, library.in_category(c)) for c in library.categories_in(g.lang)]
-    return render_template("index.html", categories=categories, recent=library.recent(g.lang))
+    return render_page("index.html", _home_url, categories=categories, recent=library.recent(g.lang, 6))
 
 
 @bp.route("/<lang>/categories/<slug>/")
@@ -61,7 +128,22 @@ def category(slug: str) -> str:
     found = library.category(g.lang, slug)
     if found is None:
         abort(404)
-    return render_template("category.html", category=found, articles=library.in_category(found))
+
+    def same(code: str) -> str | None:
+        other = library.category_by_key(code, found.key)
+        return url_for("kb.category", lang=code, slug=other.slug) if other else None
+
+    articles = library.in_category(found)
+    return render_page("category.html", same, category=found, articles=articles)
+
+
+def neighbours(library: Library, article: Article) -> tuple[Article | None, Article | None]:
+    """The articles before and after ``article`` in its category's order."""
+    siblings = library.in_category(article.category)
+    at = next(i for i, a in enumerate(siblings) if a.slug == article.slug)
+    previous = siblings[at - 1] if at > 0 else None
+    following = siblings[at + 1] if at + 1 < len(siblings) else None
+    return previous, following
 
 
 @bp.route("/<lang>/articles/<slug>/")
@@ -70,4 +152,81 @@ def article(slug: str) -> str:
     found = library.get(g.lang, slug)
     if found is None:
         abort(404)
-    return render_template("article.html", article=found, translations=library.translations(found))
+    translations = library.translations(found)
+
+    def same(code: str) -> str | None:
+        return url_for("kb.article", lang=code, slug=slug) if code in translations else None
+
+    siblings = [a for a in library.in_category(found.category) if a.slug != found.slug]
+    previous, following = neighbours(library, found)
+    return render_page(
+        "article.html",
+        same,
+        article=found,
+        translations=translations,
+        related=siblings[:RELATED],
+        previous=previous,
+        following=following,
+    )
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter, bounded; anything unreadable is the default."""
+    value = request.args.get(name, "")
+    return min(max(int(value), low), high) if value.isdigit() and len(value) < 8 else default
+
+
+def category_param(library: Library, lang: str, value: str) -> Category | None:
+    """The category a search is limited to, by slug (or key); unknown values are no filter."""
+    if not value:
+        return None
+    return library.category(lang, value) or library.category_by_key(lang, value)
+
+
+@bp.route("/<lang>/search")
+def search() -> str:
+    settings, library = state().settings, state().library
+    text = request.args.get("q", "")[:500]
+    chosen = category_param(library, g.lang, request.args.get("category", ""))
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    result = None
+    if text.strip() or chosen is not None:
+        result = state().search.search(text, g.lang, category=chosen.key if chosen else None, page=page)
+    by_name = {c.name: c for c in library.categories_in(g.lang)}
+
+    def same(code: str) -> str:
+        other = library.category_by_key(code, chosen.key) if chosen else None
+        return url_for("kb.search", lang=code, q=text or None, category=other.slug if other else None)
+
+    return render_page(
+        "search.html",
+        same,
+        query=text,
+        result=result,
+        chosen=chosen,
+        by_name=by_name,
+        pages=page_numbers(result.page, result.pages) if result else [],
+        categories=[(c, len(library.in_category(c))) for c in library.categories_in(g.lang)],
+        settings=settings,
+    )
+
+
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """Page links to show: first, last and a window around the current one; None marks a gap."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def site_urls(library: Library, languages: tuple[str, ...]) -> list[str]:
+    """Every page of the site (homes, categories, articles), for the sitemap and the static export."""
+    urls: list[str] = []
+    for code in languages:
+        urls.append(f"/{code}/")
+        urls.extend(f"/{code}/categories/{c.slug}/" for c in library.categories_in(code))
+        urls.extend(a.url for a in library.in_language(code))
+    return urls

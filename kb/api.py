@@ -1,0 +1,116 @@
+"""The JSON API under /api/: search, suggestions and articles; errors are JSON with a status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from werkzeug.wrappers import Response
+
+from kb.app import state
+from kb.model import Article
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_QUERY = 500
+MAX_PAGE = 1000
+API_CACHE = "public, max-age=60"
+
+
+def json_error(status: int, message: str, **extra: str) -> Response:
+    response = jsonify({"error": {"status": status, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+class BadParameter(Exception):
+    """A missing or invalid query parameter: answered with 400 and the parameter's name."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@api.errorhandler(BadParameter)
+def bad_parameter(error: BadParameter) -> Response:
+    return json_error(400, error.message, parameter=error.name)
+
+
+def language_arg() -> str:
+    lang = request.args.get("lang") or state().settings.default_language
+    if lang not in state().settings.languages:
+        raise BadParameter("lang", f"unknown language {lang!r}; use one of {', '.join(state().settings.languages)}")
+    return lang
+
+
+def text_arg(required: bool = True) -> str:
+    text = request.args.get("q", "")
+    if required and not text.strip():
+        raise BadParameter("q", "the query parameter 'q' is required")
+    if len(text) > MAX_QUERY:
+        raise BadParameter("q", f"the query is longer than {MAX_QUERY} characters")
+    return text
+
+
+def page_arg() -> int:
+    value = request.args.get("page", "1")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise BadParameter("page", f"'page' must be a whole number from 1 to {MAX_PAGE}")
+    return int(value)
+
+
+def cached(response: Response) -> Response:
+    response.headers["Cache-Control"] = API_CACHE
+    return response
+
+
+@api.route("/search")
+def search() -> Response:
+    lang, page = language_arg(), page_arg()
+    category = request.args.get("category") or None
+    text = text_arg(required=category is None)
+    result = state().search.search(text, lang, category=category, page=page)
+    return cached(jsonify(result.to_json()))
+
+
+@api.route("/suggest")
+def suggest() -> Response:
+    lang, text = language_arg(), text_arg(required=False)
+    hits = state().search.suggest(text, lang) if text.strip() else []
+    return cached(jsonify({"query": text, "lang": lang, "results": [h.to_json() for h in hits]}))
+
+
+def article_summary(article: Article) -> dict[str, Any]:
+    return {
+        "slug": article.slug,
+        "lang": article.lang,
+        "title": article.title,
+        "url": article.url,
+        "category": {"key": article.category.key, "name": article.category.name, "slug": article.category.slug},
+        "author": article.author,
+        "date": article.date.isoformat(),
+        "updated": article.updated.isoformat() if article.updated else None,
+        "excerpt": article.excerpt,
+        "tags": list(article.tags),
+    }
+
+
+@api.route("/articles")
+def articles() -> Response:
+    lang = language_arg()
+    found = sorted(state().library.in_language(lang), key=lambda a: a.slug)
+    return cached(jsonify({"lang": lang, "total": len(found), "articles": [article_summary(a) for a in found]}))
+
+
+@api.route("/articles/<lang>/<slug>")
+def article(lang: str, slug: str) -> Response:
+    library = state().library
+    found = library.get(lang, slug) if lang in state().settings.languages else None
+    if found is None:
+        abort(404, description="no such article")
+    body = article_summary(found)
+    body["html"] = found.html
+    body["toc"] = [{"level": h.level, "text": h.text, "anchor": h.anchor} for h in found.toc]
+    body["translations"] = {code: a.url for code, a in library.translations(found).items() if code != lang}
+    return cached(jsonify(body))
