@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := node_modules/.installed
 
 .PHONY: setup serve test lint typecheck pytest bench clean
 
@@ -11,6 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Browser tests drive Debian's chromium (never a downloaded browser) and inject axe-core from npm.
+$(BROWSER_STAMP): package.json
+	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	npm install --no-audit --no-fund --silent
+	touch $(BROWSER_STAMP)
 
 setup: $(STAMP)
 
@@ -24,7 +31,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -33,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/load_content.py
 
 clean:
-	rm -rf $(VENV) build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

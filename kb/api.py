@@ -40,7 +40,9 @@ def bad_parameter(error: BadParameter) -> Response:
 def language_arg() -> str:
     lang = request.args.get("lang") or state().settings.default_language
     if lang not in state().settings.languages:
-        raise BadParameter("lang", f"unknown language {lang!r}; use one of {', '.join(state().settings.languages)}")
+        raise BadParameter(
+            "lang", f"unknown language {lang!r}; use one of {', '.join(state().settings.languages)}"
+        )
     return lang
 
 
@@ -87,7 +89,11 @@ def article_summary(article: Article) -> dict[str, Any]:
         "lang": article.lang,
         "title": article.title,
         "url": article.url,
-        "category": {"key": article.category.key, "name": article.category.name, "slug": article.category.slug},
+        "category": {
+            "key": article.category.key,
+            "name": article.category.name,
+            "slug": article.category.slug,
+        },
         "author": article.author,
         "date": article.date.isoformat(),
         "updated": article.updated.isoformat() if article.updated else None,
@@ -100,7 +106,9 @@ def article_summary(article: Article) -> dict[str, Any]:
 def articles() -> Response:
     lang = language_arg()
     found = sorted(state().library.in_language(lang), key=lambda a: a.slug)
-    return cached(jsonify({"lang": lang, "total": len(found), "articles": [article_summary(a) for a in found]}))
+    return cached(
+        jsonify({"lang": lang, "total": len(found), "articles": [article_summary(a) for a in found]})
+    )
 
 
 @api.route("/articles/<lang>/<slug>")

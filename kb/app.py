@@ -69,7 +69,9 @@ def state() -> State:
 def asset_versions(folder: Path = STATIC_DIR) -> dict[str, str]:
     """A short content hash per static file, appended to its URL so it can be cached for a year."""
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12] for p in sorted(folder.iterdir()) if p.is_file()
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+        for p in sorted(folder.iterdir())
+        if p.is_file()
     }
 
 
@@ -170,7 +172,10 @@ def compress(response: Response) -> None:
     if not (mimetype.startswith(COMPRESSIBLE) or mimetype in COMPRESSIBLE_EXTRA):
         return
     response.vary.add("Accept-Encoding")
-    if "gzip" not in request.headers.get("Accept-Encoding", "").lower() or "Content-Encoding" in response.headers:
+    if (
+        "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+        or "Content-Encoding" in response.headers
+    ):
         return
     response.direct_passthrough = False
     data = response.get_data()

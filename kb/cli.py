@@ -12,9 +12,17 @@ import click
 
 from kb.content import LoadResult, load_library, load_settings
 from kb.errors import ContentError, KBError
-from kb.i18n import _, ngettext, normalize_language
+from kb.i18n import (
+    _,
+    compile_catalogs,
+    ngettext,
+    normalize_language,
+    read_content_catalog,
+    update_content_catalog,
+    write_content_template,
+)
 from kb.importer import import_file
-from kb.model import slugify
+from kb.model import Article, slugify
 from kb.settings import Settings
 
 
@@ -237,6 +245,75 @@ def html_unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+@cli.group(name="i18n")
+def i18n_group() -> None:
+    """Translate article content through gettext catalogs (locales/<lang>/LC_MESSAGES/articles.po)."""
+
+
+def _source_articles(ctx: click.Context) -> list[Article]:
+    settings = settings_of(ctx)
+    return [a for a in load_or_fail(ctx).library if a.lang == settings.default_language and not a.translation]
+
+
+@i18n_group.command()
+@click.pass_context
+def extract(ctx: click.Context) -> None:
+    """Write locales/articles.pot: one message per translatable segment of the source articles."""
+    settings = settings_of(ctx)
+    segments = [(s.text, a.path, s.line) for a in _source_articles(ctx) for s in a.segments]
+    target = settings.locales_dir / "articles.pot"
+    count = write_content_template(segments, target)
+    click.echo(_("{path}: {n} messages").format(path=target.relative_to(settings.root).as_posix(), n=count))
+
+
+@i18n_group.command()
+@click.option("--lang", "languages", multiple=True, help="Language to update (default: all but the source).")
+@click.pass_context
+def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
+    """Create or update each language's articles.po from the template; changed entries become fuzzy."""
+    settings = settings_of(ctx)
+    template = settings.locales_dir / "articles.pot"
+    if not template.is_file():
+        raise click.ClickException(_("no locales/articles.pot yet: run 'kb i18n extract' first"))
+    chosen = [normalize_language(x) for x in languages] or [
+        x for x in settings.languages if x != settings.default_language
+    ]
+    for lang in chosen:
+        path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang)
+        rel = path.relative_to(settings.root).as_posix()
+        click.echo(_("{path}: {n} messages, {fuzzy} fuzzy").format(path=rel, n=total, fuzzy=fuzzy))
+
+
+@i18n_group.command(name="compile")
+@click.pass_context
+def compile_(ctx: click.Context) -> None:
+    """Compile every catalog under locales/ (.po to .mo)."""
+    settings = settings_of(ctx)
+    for path in compile_catalogs(settings.locales_dir):
+        click.echo(path.relative_to(settings.root).as_posix())
+
+
+@i18n_group.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Per language and article: how many segments are translated, fuzzy and missing."""
+    settings = settings_of(ctx)
+    sources = _source_articles(ctx)
+    for lang in settings.languages:
+        if lang == settings.default_language:
+            continue
+        catalog = read_content_catalog(settings.locales_dir, lang)
+        click.echo(f"{lang}:")
+        for article in sources:
+            texts = [s.text for s in article.segments]
+            done = sum(1 for t in texts if t in catalog and not catalog[t].fuzzy)
+            fuzzy = sum(1 for t in texts if t in catalog and catalog[t].fuzzy)
+            line = _("{slug}: {done} translated, {fuzzy} fuzzy, {missing} missing").format(
+                slug=article.slug, done=done, fuzzy=fuzzy, missing=len(texts) - done - fuzzy
+            )
+            click.echo("  " + line)
 
 
 def main() -> None:

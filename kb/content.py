@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -14,9 +15,16 @@ from typing import Any
 import yaml
 
 from kb.errors import ConfigError, ContentError
-from kb.i18n import _, is_known_language, normalize_language
+from kb.i18n import (
+    _,
+    content_catalog_path,
+    is_known_language,
+    normalize_language,
+    protected_parts,
+    read_content_catalog,
+)
 from kb.markup import make_excerpt, render_markdown
-from kb.model import Article, Category, Library, slugify, unique
+from kb.model import Article, Category, Library, Segment, slugify, unique
 from kb.settings import DEFAULT_LANGUAGES, Settings, resolve_root
 
 try:  # the C loader is several times faster; both report the same marks
@@ -393,7 +401,6 @@ def read_article(
         text=rendered.text,
         excerpt=make_excerpt(summary) if summary else rendered.excerpt,
         toc=rendered.toc,
-        segments=rendered.segments,
         tags=values.get("tags", ()),
         keywords=values.get("keywords", ()),
         summary=summary,
@@ -402,6 +409,17 @@ def read_article(
         order=values.get("order", 1000),
         links=rendered.links,
         source_hash=hashlib.sha256(raw).hexdigest(),
+        body=front.body,
+        segments=_meta_segments(values, front) + rendered.segments,
+    )
+
+
+def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
+    """The translatable front-matter values: title and summary."""
+    return tuple(
+        Segment(text=values[key], line=front.lines[key], kind=key)
+        for key in ("title", "summary")
+        if values.get(key)
     )
 
 
@@ -423,6 +441,73 @@ def article_files(settings: Settings, problems: _Problems) -> Iterable[tuple[Pat
             problems.add(rel, 1, message.format(folder=folder, languages=", ".join(settings.languages)))
             continue
         yield path, lang
+
+
+def _usable_translations(settings: Settings, lang: str, problems: _Problems) -> dict[str, str]:
+    """The catalog translations for ``lang`` that may be shown: not fuzzy, code and links intact."""
+    path = content_catalog_path(settings.locales_dir, lang)
+    rel = _relative(path, settings.root)
+    try:
+        catalog = read_content_catalog(settings.locales_dir, lang)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        problems.add(rel, 1, _("cannot read the catalog: {reason}").format(reason=exc))
+        return {}
+    usable = {}
+    for source, translation in catalog.items():
+        if translation.fuzzy:
+            message = _("outdated translation: its source text changed, so the source is shown")
+            problems.add(rel, translation.line, message, "warning")
+        elif protected_parts(source) != protected_parts(translation.text):
+            message = _("the translation changes a code span or link target, so the source is shown")
+            problems.add(rel, translation.line, message)
+        else:
+            usable[source] = translation.text
+    return usable
+
+
+def translate_article(
+    article: Article, lang: str, usable: dict[str, str], categories: CategoryTable
+) -> Article:
+    """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
+    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang)
+    meta = [s.text for s in article.segments if s.kind in ("title", "summary")]
+    missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
+    summary = usable.get(article.summary, article.summary)
+    used = "".join(usable.get(s.text, "") for s in article.segments)
+    category = categories.resolve(lang, article.category.key)
+    return dataclasses.replace(
+        article,
+        lang=lang,
+        title=usable.get(article.title, article.title),
+        summary=summary,
+        html=rendered.html,
+        text=rendered.text,
+        excerpt=make_excerpt(summary) if summary else rendered.excerpt,
+        toc=rendered.toc,
+        links=rendered.links,
+        segments=(),
+        category=category or dataclasses.replace(article.category, lang=lang),
+        translation="partial" if missing else "catalog",
+        source_lang=article.lang,
+        source_hash=hashlib.sha256((article.source_hash + used).encode("utf-8")).hexdigest(),
+    )
+
+
+def catalog_articles(
+    settings: Settings, written: list[Article], categories: CategoryTable, problems: _Problems
+) -> list[Article]:
+    """Articles that exist in a language only through its content catalog; written files win."""
+    have = {(a.lang, a.slug) for a in written}
+    sources = [a for a in written if a.lang == settings.default_language]
+    made: list[Article] = []
+    for lang in settings.languages:
+        if lang == settings.default_language:
+            continue
+        usable = _usable_translations(settings, lang, problems)
+        for article in sources:
+            if (lang, article.slug) not in have and any(s.text in usable for s in article.segments):
+                made.append(translate_article(article, lang, usable, categories))
+    return made
 
 
 def load_library(settings: Settings) -> LoadResult:
@@ -449,6 +534,7 @@ def load_library(settings: Settings) -> LoadResult:
             continue
         first_path[key] = rel
         (drafts if article.draft else published).append(article)
+    published += catalog_articles(settings, published, categories, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
     all_categories.update({(a.lang, a.category.key): a.category for a in published})

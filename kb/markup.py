@@ -1,11 +1,12 @@
-"""Markdown rendering: one markdown-it parse per article gives HTML, contents, plain text and segments."""
+"""Markdown rendering: one markdown-it parse per article gives HTML, contents, text and segments."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -16,17 +17,22 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from kb.model import Heading, Segment
 
+Translator = Callable[[str], str | None]
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
+_EXCERPT_TRAILING = ",.;:\u2013-"  # cut these (and the en dash) off before the ellipsis
 EXCERPT_LENGTH = 200
 MAX_NESTING = 40
+_FORMATTER = HtmlFormatter(nowrap=True)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Rendered:
     segments: tuple[Segment, ...]
     links: tuple[str, ...]
     excerpt: str
+    untranslated: int = 0
 
 
 def is_safe_link(url: str) -> bool:
@@ -49,7 +56,7 @@ def is_safe_link(url: str) -> bool:
 
 
 def is_external(url: str) -> bool:
-    return bool(re.match(r"^(https?:)?//", url, re.IGNORECASE))
+    return _EXTERNAL.match(url) is not None
 
 
 def slugify_heading(text: str) -> str:
@@ -58,15 +65,20 @@ def slugify_heading(text: str) -> str:
     return _NON_WORD.sub("-", normalized).strip("-_") or "section"
 
 
-def highlight_code(code: str, lang: str, _attrs: str) -> str:
-    """Pygments spans for a fenced code block; plain escaped text for unknown languages."""
+@lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer | None:
     try:
-        lexer = get_lexer_by_name(lang.strip()) if lang.strip() else None
+        return get_lexer_by_name(name)
     except ClassNotFound:
-        lexer = None
+        return None
+
+
+def highlight_code(code: str, lang: str, _attrs: str) -> str:
+    """Pygments spans for a fenced code block; "" (plain escaped text) for unknown languages."""
+    lexer = _lexer(lang.strip().lower()) if lang.strip() else None
     if lexer is None:
         return ""
-    return highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return highlight(code, lexer, _FORMATTER)
 
 
 def _render_link_open(
@@ -94,29 +106,29 @@ _PARSER = create_parser()
 def inline_text(token: Token) -> str:
     """The reader-visible text of an inline token (markup stripped, image alt text kept)."""
     parts: list[str] = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline"):
+    for child in token.children or ():
+        kind = child.type
+        if kind == "text" or kind == "code_inline":
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif kind == "softbreak" or kind == "hardbreak":
             parts.append(" ")
-        elif child.type == "image":
+        elif kind == "image":
             parts.append(inline_text(child))
     return "".join(parts)
 
 
-def _assign_anchors(tokens: list[Token]) -> tuple[Heading, ...]:
-    seen: dict[str, int] = {}
-    toc: list[Heading] = []
-    for i, token in enumerate(tokens):
-        if token.type != "heading_open":
+def _inline_links(token: Token) -> list[str]:
+    found: list[str] = []
+    for child in token.children or ():
+        if child.type == "link_open":
+            target = child.attrGet("href")
+        elif child.type == "image":
+            target = child.attrGet("src")
+        else:
             continue
-        text = inline_text(tokens[i + 1]).strip()
-        base = slugify_heading(text)
-        seen[base] = seen.get(base, 0) + 1
-        anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        token.attrSet("id", anchor)
-        toc.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))
-    return tuple(toc)
+        if target:
+            found.append(str(target))
+    return found
 
 
 def _segment_kind(tokens: list[Token], i: int) -> str:
@@ -132,25 +144,47 @@ def _segment_kind(tokens: list[Token], i: int) -> str:
     return "paragraph"
 
 
-def _collect(tokens: list[Token], first_line: int) -> tuple[str, list[Segment], list[str]]:
-    texts: list[str] = []
-    segments: list[Segment] = []
-    links: list[str] = []
+@dataclass
+class _Walk:
+    """What one pass over the block tokens collects."""
+
+    texts: list[str]
+    segments: list[Segment]
+    links: list[str]
+    toc: list[Heading]
+    first_paragraph: str = ""
+
+
+def _walk(tokens: list[Token], first_line: int) -> _Walk:
+    """One pass: anchors on headings (unique within the page), plain text, segments and links."""
+    found = _Walk([], [], [], [])
+    used: set[str] = set()
     for i, token in enumerate(tokens):
-        if token.type == "inline":
+        kind = token.type
+        if kind == "inline":
             text = inline_text(token).strip()
             if text:
-                texts.append(text)
+                found.texts.append(text)
                 line = first_line + (token.map[0] if token.map else 0)
-                segments.append(Segment(text=token.content, line=line, kind=_segment_kind(tokens, i)))
-            for child in token.children or []:
-                target = child.attrGet("href") if child.type == "link_open" else None
-                target = target or (child.attrGet("src") if child.type == "image" else None)
-                if target:
-                    links.append(str(target))
-        elif token.type in ("fence", "code_block"):
-            texts.append(token.content.strip())
-    return "\n".join(texts), segments, links
+                segment_kind = _segment_kind(tokens, i)
+                found.segments.append(Segment(text=token.content, line=line, kind=segment_kind))
+                if segment_kind == "paragraph" and not found.first_paragraph:
+                    found.first_paragraph = text
+            if token.children:
+                found.links.extend(_inline_links(token))
+        elif kind == "heading_open":
+            text = inline_text(tokens[i + 1]).strip()
+            base = slugify_heading(text)
+            anchor, n = base, 1
+            while anchor in used:
+                n += 1
+                anchor = f"{base}-{n}"
+            used.add(anchor)
+            token.attrSet("id", anchor)
+            found.toc.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))
+        elif kind == "fence" or kind == "code_block":
+            found.texts.append(token.content.strip())
+    return found
 
 
 def make_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
@@ -158,24 +192,50 @@ def make_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
-    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:–-")
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(_EXCERPT_TRAILING)
     return cut + "…"
 
 
-def render_markdown(source: str, first_line: int = 1) -> Rendered:
-    """Parse ``source`` once; ``first_line`` is the file line the body starts on (for segments)."""
+def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, source_lang: str) -> int:
+    """Swap each block's text for its translation; mark the blocks left in ``source_lang``."""
+    missing = 0
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or not token.content.strip():
+            continue
+        translated = translate(token.content)
+        if translated:
+            token.content = translated
+            token.children = _PARSER.parseInline(translated, env)[0].children
+            continue
+        missing += 1
+        j = i - 1
+        while j > 0 and tokens[j].hidden:  # tight list items hide their paragraph
+            j -= 1
+        if j >= 0 and tokens[j].nesting == 1:
+            tokens[j].attrSet("lang", source_lang)
+    return missing
+
+
+def render_markdown(
+    source: str, first_line: int = 1, translate: Translator | None = None, source_lang: str = ""
+) -> Rendered:
+    """Parse ``source`` once; ``first_line`` is the file line the body starts on (for segments).
+
+    With ``translate``, each block's text is replaced by its translation where there is one, and
+    blocks without one keep the source text, marked with ``lang=source_lang``.
+    """
     env: dict[str, Any] = {}
     tokens = _PARSER.parse(source, env)
-    toc = _assign_anchors(tokens)
-    text, segments, links = _collect(tokens, first_line)
+    untranslated = _translate(tokens, env, translate, source_lang) if translate else 0
+    found = _walk(tokens, first_line)
     html = _PARSER.renderer.render(tokens, _PARSER.options, env)
-    first_paragraph = next((s.text for s in segments if s.kind == "paragraph"), "")
-    excerpt_source = inline_text(_PARSER.parseInline(first_paragraph)[0]) if first_paragraph else ""
+    text = "\n".join(found.texts)
     return Rendered(
         html=html,
-        toc=toc,
+        toc=tuple(found.toc),
         text=text,
-        segments=tuple(segments),
-        links=tuple(links),
-        excerpt=make_excerpt(excerpt_source or text),
+        segments=tuple(found.segments),
+        links=tuple(found.links),
+        excerpt=make_excerpt(found.first_paragraph or text),
+        untranslated=untranslated,
     )

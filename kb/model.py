@@ -63,6 +63,9 @@ class Article:
     order: int = 1000
     links: tuple[str, ...] = ()
     source_hash: str = ""
+    body: str = field(default="", repr=False, compare=False)
+    translation: str = ""  # "" for a written file, "catalog" or "partial" for a catalog translation
+    source_lang: str = ""
 
     @property
     def url(self) -> str:

@@ -24,8 +24,8 @@ RELATED = 5
 
 @bp.url_defaults
 def add_language(endpoint: str, values: dict[str, Any]) -> None:
-    if "lang" not in values and endpoint != "kb.root" and "lang" in g:
-        values["lang"] = g.lang
+    if "lang" not in values and endpoint != "kb.root":
+        values["lang"] = g.get("lang") or state().settings.default_language
 
 
 @bp.url_value_preprocessor
