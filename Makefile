@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := node_modules/.installed
 
-.PHONY: setup serve test lint typecheck pytest bench clean
+.PHONY: setup serve test lint typecheck pytest bench bench-web clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 # Browser tests drive Debian's chromium (never a downloaded browser) and inject axe-core from npm.
 $(BROWSER_STAMP): package.json
 	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	npm install --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent
 	touch $(BROWSER_STAMP)
 
 setup: $(STAMP)
@@ -38,6 +38,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/load_content.py
+
+bench-web: $(STAMP)
+	$(BIN)/python bench/load_web.py
 
 clean:
 	rm -rf $(VENV) node_modules build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

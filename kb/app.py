@@ -9,8 +9,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from kb.content import LoadResult, load_library, load_settings
 from kb.errors import SearchError
@@ -126,6 +127,9 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
 
             return json_error(error.code or 400, error.description or "")
         status = error.code or 400
+        if "lang" not in g:  # no route matched: take the language from the path when it names one
+            first = request.path.strip("/").split("/")[0]
+            g.lang = first if first in settings.languages else settings.default_language
         return render_template("error.html", status=status), status
 
     @app.errorhandler(500)
@@ -139,10 +143,12 @@ def finish_response(response: Response) -> Response:
     """Security headers, caching validators (ETag, Last-Modified, 304) and gzip, in that order."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if is_compressible(response):
+        response.vary.add("Accept-Encoding")  # on 200 and 304 alike
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         add_validators(response)
         response = response.make_conditional(request)
-    if response.status_code == 200 and request.method == "GET":
+    if response.status_code == 200 and request.method == "GET" and is_compressible(response):
         compress(response)
     elif response.status_code >= 400:
         response.headers.setdefault("Cache-Control", "no-store")
@@ -166,12 +172,13 @@ def add_validators(response: Response) -> None:
         response.last_modified = state().loaded_at
 
 
+def is_compressible(response: Response) -> bool:
+    mimetype = response.mimetype or ""
+    return mimetype.startswith(COMPRESSIBLE) or mimetype in COMPRESSIBLE_EXTRA
+
+
 def compress(response: Response) -> None:
     """Gzip a text response when the client accepts it; Vary tells caches the body depends on that."""
-    mimetype = response.mimetype or ""
-    if not (mimetype.startswith(COMPRESSIBLE) or mimetype in COMPRESSIBLE_EXTRA):
-        return
-    response.vary.add("Accept-Encoding")
     if (
         "gzip" not in request.headers.get("Accept-Encoding", "").lower()
         or "Content-Encoding" in response.headers

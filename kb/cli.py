@@ -10,8 +10,15 @@ from pathlib import Path
 
 import click
 
-from kb.content import LoadResult, load_library, load_settings
-from kb.errors import ContentError, KBError
+from kb.content import (
+    LoadResult,
+    Problems,
+    dump_front_matter,
+    load_categories,
+    load_library,
+    load_settings,
+)
+from kb.errors import ConfigError, ContentError, KBError
 from kb.i18n import (
     _,
     compile_catalogs,
@@ -50,7 +57,22 @@ def report(problems: tuple[ContentError, ...]) -> None:
 @click.pass_context
 def cli(ctx: click.Context, root: str) -> None:
     """kb: write help articles in Markdown, check them, search them and publish them."""
-    ctx.obj = load_settings(root)
+    try:
+        ctx.obj = load_settings(root)
+    except ConfigError as exc:  # already "kb.yml:line: error: message"
+        click.echo(str(exc), err=True)
+        ctx.exit(1)
+
+
+def language_of(settings: Settings, lang: str | None) -> str:
+    """The ``--lang`` value as a folder name (``no`` is ``nb``), if the site publishes it."""
+    language = normalize_language(lang or settings.default_language)
+    if language not in settings.languages:
+        message = _("unknown language {lang!r} (languages: {languages})")
+        raise click.BadParameter(
+            message.format(lang=lang, languages=", ".join(settings.languages)), param_hint="'--lang'"
+        )
+    return language
 
 
 @cli.command()
@@ -58,6 +80,10 @@ def cli(ctx: click.Context, root: str) -> None:
 def check(ctx: click.Context) -> None:
     """Validate every article and report each problem as path:line: message."""
     settings = settings_of(ctx)
+    if not settings.articles_dir.is_dir():
+        message = _("{root}: error: no articles/ folder here (is --root or KB_ROOT right?)")
+        click.echo(message.format(root=settings.root), err=True)
+        ctx.exit(1)
     result: LoadResult = load_library(settings)
     report(result.problems)
     count = len(result.library) + len(result.drafts)
@@ -80,7 +106,7 @@ def check(ctx: click.Context) -> None:
 def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force: bool) -> None:
     """Convert help-center pages exported as plain text into articles."""
     settings = settings_of(ctx)
-    language = normalize_language(lang or settings.default_language)
+    language = language_of(settings, lang)
     failed = 0
     for name in files:
         try:
@@ -89,7 +115,8 @@ def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force:
             click.echo(str(exc), err=True)
             failed += 1
         except OSError as exc:
-            click.echo(f"{name}:1: error: {exc.strerror}", err=True)
+            reason = _("cannot be read: {reason}").format(reason=exc.strerror)
+            click.echo(str(ContentError(name, 1, reason)), err=True)
             failed += 1
         else:
             click.echo(target.relative_to(settings.root).as_posix())
@@ -115,51 +142,60 @@ def default_author() -> str:
 def new(ctx: click.Context, title: str, category: str, lang: str | None, author: str | None) -> None:
     """Create a new article with valid front-matter and print its path."""
     settings = settings_of(ctx)
-    language = normalize_language(lang or settings.default_language)
+    language = language_of(settings, lang)
+    title = " ".join(title.split())
     slug = slugify(title)
     if not slug:
         raise click.UsageError(_("the title gives no usable slug"))
-    target = settings.articles_dir / language / f"{slug}.md"
-    if target.exists():
-        raise click.ClickException(
-            _("{path} exists already").format(path=target.relative_to(settings.root).as_posix())
+    if not category.strip():
+        raise click.BadParameter(_("give a category name"), param_hint="'--category'")
+    categories = load_categories(settings, Problems())
+    found = categories.resolve(language, category.strip())
+    if categories.declared and found is None:
+        names = ", ".join(categories.names(language))
+        message = _("unknown category {name!r} in {lang!r} (categories: {names})")
+        raise click.BadParameter(
+            message.format(name=category, lang=language, names=names), param_hint="'--category'"
         )
-    import yaml
-
+    target = settings.articles_dir / language / f"{slug}.md"
+    shown = target.relative_to(settings.root).as_posix()
+    if target.exists():
+        raise click.ClickException(_("{path} exists already").format(path=shown))
     front = {
         "title": title,
         "author": author or default_author(),
         "date": dt.date.today(),
-        "category": category,
+        "category": found.name if found else category.strip(),
         "tags": [],
         "summary": "",
     }
-    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
     target.parent.mkdir(parents=True, exist_ok=True)
     body = _("Write the article here.")
-    target.write_text(f"---\n{header}---\n\n{body}\n", encoding="utf-8")
-    click.echo(target.relative_to(settings.root).as_posix())
+    with target.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
+        out.write(f"{dump_front_matter(front)}\n{body}\n")
+    click.echo(shown)
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on changes to code, articles and catalogs.")
+@click.option("--production", is_flag=True, help="Serve with gunicorn (several processes).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
-    """Serve the help center."""
-    from kb.app import create_app
+def serve(
+    ctx: click.Context, host: str, port: int, debug: bool, production: bool, workers: int, threads: int
+) -> None:
+    """Serve the help center; the search indexes are created or brought up to date first."""
+    from kb.server import run_development, run_production
 
-    settings = settings_of(ctx)
-    app = create_app(settings)
-    watched = [
-        str(p)
-        for d in (settings.articles_dir, settings.locales_dir)
-        if d.is_dir()
-        for p in d.rglob("*")
-        if p.is_file()
-    ]
-    app.run(host=host, port=port, debug=debug, use_reloader=debug, extra_files=watched)
+    if debug and production:
+        raise click.UsageError(_("--debug and --production cannot be combined"))
+    if production:
+        run_production(settings_of(ctx), host, port, workers, threads)
+    else:
+        run_development(settings_of(ctx), host, port, debug)
 
 
 def load_or_fail(ctx: click.Context) -> LoadResult:

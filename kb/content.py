@@ -1,13 +1,14 @@
-"""Content loading: read articles and categories from disk, validate front-matter, build the Library."""
+"""Content loading: read articles and categories from disk, validate front-matter, build a Library."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import difflib
+import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,28 +29,30 @@ from kb.model import Article, Category, Library, Segment, slugify, unique
 from kb.settings import DEFAULT_LANGUAGES, Settings, resolve_root
 
 try:  # the C loader is several times faster; both report the same marks
+    from yaml import CSafeDumper as YamlDumper
     from yaml import CSafeLoader as YamlLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as YamlDumper  # type: ignore[assignment]
     from yaml import SafeLoader as YamlLoader  # type: ignore[assignment]
 
 REQUIRED = ("title", "author", "date", "category")
 OPTIONAL = ("slug", "tags", "summary", "updated", "draft", "order", "keywords", "lang")
 KNOWN_KEYS = REQUIRED + OPTIONAL
+CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url")
 FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 SLUG = re.compile(r"^[^\W_][\w-]*$")
-TAG_STR = "tag:yaml.org,2002:str"
-TAG_BOOL = "tag:yaml.org,2002:bool"
+WHOLE_NUMBER = re.compile(r"[-+]?\d{1,9}")
+DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z ]*)?")
 TAG_INT = "tag:yaml.org,2002:int"
 TAG_NULL = "tag:yaml.org,2002:null"
-TAG_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
 class FrontMatter:
-    """The front-matter of one file: values by key, the line of each key, and the body."""
+    """The front-matter of one file: YAML nodes by key, the line of each key, and the body."""
 
-    values: dict[str, Any]
+    values: dict[str, yaml.Node]
     lines: dict[str, int]
     body: str
     body_line: int
@@ -73,45 +76,130 @@ class LoadResult:
 
 
 @dataclass
-class _Problems:
+class Problems:
+    """The problems found so far; loading collects them all instead of stopping at the first."""
+
     items: list[ContentError] = field(default_factory=list)
 
     def add(self, path: str, line: int, message: str, severity: str = "error") -> None:
         self.items.append(ContentError(path, line, message, severity))
 
 
+# --- YAML ---------------------------------------------------------------------------------------
+
+
+def compose_mapping(text: str, path: str, first_line: int = 1) -> list[tuple[str, int, yaml.Node]]:
+    """The ``(key, line, value node)`` entries of a YAML mapping; ``first_line`` is its file line.
+
+    Values stay YAML nodes, so each one is typed by its converter (``title: no`` is the text
+    "no"), and every problem is a ContentError at the file line it is on.
+    """
+    try:
+        node = yaml.compose(text, Loader=YamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark is not None else 0)
+        message = _("bad YAML: {problem}").format(problem=exc.problem or exc.context)
+        if exc.context and exc.context_mark is not None and exc.problem:
+            message += " " + _("({context} that starts on line {line})").format(
+                context=exc.context, line=first_line + exc.context_mark.line
+            )
+        tab = mark is not None and text[mark.index : mark.index + 1] == "\t"
+        if tab and "tab" not in str(exc.problem):
+            message += " " + _("(indent with spaces, not tabs)")
+        raise ContentError(path, line, message) from exc
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text.count("\n", 0, exc.position)
+        message = _("bad YAML: character U+{code:04X} is not allowed ({reason})")
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ContentError(path, line, message.format(code=code, reason=exc.reason)) from exc
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ContentError(path, first_line, _("bad YAML: {problem}").format(problem=first)) from exc
+    except RecursionError as exc:
+        raise ContentError(path, first_line, _("bad YAML: nested too deeply")) from exc
+    if node is None:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        message = _("expected 'key: value' lines, not a list or plain text")
+        raise ContentError(path, first_line, message)
+    entries: list[tuple[str, int, yaml.Node]] = []
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        line = first_line + key_node.start_mark.line
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise ContentError(path, line, _("a key must be a plain name, not a list or mapping"))
+        key = str(key_node.value)
+        if key in seen:
+            message = _("duplicate key {key!r} (first given on line {line})")
+            raise ContentError(path, line, message.format(key=key, line=seen[key]))
+        seen[key] = line
+        entries.append((key, line, value_node))
+    return entries
+
+
+def dump_front_matter(values: Mapping[str, object]) -> str:
+    """YAML front-matter between ``---`` fences, quoted so it reads back as the same values."""
+    header = yaml.dump(dict(values), Dumper=YamlDumper, allow_unicode=True, sort_keys=False, width=10_000)
+    return f"---\n{header}---\n"
+
+
 # --- settings -----------------------------------------------------------------------------------
 
 
 def load_settings(root: str | Path | None = None) -> Settings:
-    """Settings for the knowledge base at ``root`` (or ``KB_ROOT``, or here), from its ``kb.yml``."""
+    """Settings of the knowledge base at ``root`` (or ``KB_ROOT``, or here), from its ``kb.yml``.
+
+    Raises ConfigError with a ``kb.yml:line: error: message`` text when the file is unusable.
+    """
     base = resolve_root(root)
+    try:
+        return _read_settings(base)
+    except ContentError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _read_settings(base: Path) -> Settings:
     config = base / "kb.yml"
-    data: dict[str, Any] = {}
+    name = config.name
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     if config.is_file():
         try:
-            loaded = yaml.load(config.read_text(encoding="utf-8-sig"), Loader=YamlLoader)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError(_("kb.yml: cannot be read: {error}").format(error=exc)) from exc
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(_("kb.yml: must be a mapping of keys to values"))
-        data = loaded or {}
-    unknown = sorted(set(data) - {"site_name", "languages", "default_language", "base_url"})
-    if unknown:
-        raise ConfigError(_("kb.yml: unknown key {key!r}").format(key=unknown[0]))
-    languages = data.get("languages") or _discover_languages(base / "articles")
-    if not isinstance(languages, list | tuple) or not all(isinstance(x, str) for x in languages):
-        raise ConfigError(_("kb.yml: 'languages' must be a list of language codes (quote 'no')"))
-    languages = tuple(normalize_language(x) for x in languages)
-    default = normalize_language(str(data.get("default_language") or languages[0]))
+            raw = config.read_bytes()
+        except OSError as exc:
+            message = _("cannot be read: {reason}").format(reason=exc.strerror)
+            raise ContentError(name, 1, message) from exc
+        for key, line, node in compose_mapping(decode_source(raw, name), name):
+            if key not in CONFIG_KEYS:
+                message = _("unknown key {key!r}").format(key=key) + _hint(key, CONFIG_KEYS)
+                raise ContentError(name, line, message)
+            convert = _as_list if key == "languages" else _as_text
+            try:
+                values[key] = convert(node, key)
+            except ValueError as exc:
+                raise ContentError(name, line, str(exc)) from exc
+            lines[key] = line
+    languages = unique(normalize_language(x) for x in values.get("languages", ()))
+    for lang in languages:
+        if not is_known_language(lang):
+            message = _("unknown language code {lang!r} in 'languages'").format(lang=lang)
+            raise ContentError(name, lines["languages"], message)
+    languages = languages or _discover_languages(base / "articles")
+    default = normalize_language(values.get("default_language") or languages[0])
     if default not in languages:
-        raise ConfigError(_("kb.yml: default_language {lang!r} is not in languages").format(lang=default))
+        message = _("default_language {lang!r} is not one of the languages ({languages})")
+        raise ContentError(
+            name,
+            lines.get("default_language", 1),
+            message.format(lang=default, languages=", ".join(languages)),
+        )
     return Settings(
         root=base,
-        site_name=str(data.get("site_name") or "Help Center"),
+        site_name=values.get("site_name") or "Help Center",
         languages=languages,
         default_language=default,
-        base_url=str(data.get("base_url") or "").rstrip("/"),
+        base_url=str(values.get("base_url") or "").rstrip("/"),
     )
 
 
@@ -142,7 +230,7 @@ def decode_source(raw: bytes, path: str) -> str:
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     """The YAML text between the fences, the body, and the file line the body starts on."""
     lines = text.split("\n")
-    if not lines or not FENCE.match(lines[0]) or lines[0].startswith("..."):
+    if not FENCE.match(lines[0]) or lines[0].startswith("..."):
         raise ContentError(path, 1, _("no front-matter: the file must start with a '---' line"))
     for number, line in enumerate(lines[1:], start=2):
         if FENCE.match(line):
@@ -151,38 +239,28 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
 
 
 def parse_front_matter(text: str, path: str) -> FrontMatter:
-    """Parse the front-matter of ``text`` into raw YAML nodes' values, keeping each key's line."""
+    """Split off the front-matter and compose it, keeping each key's YAML node and file line."""
     yaml_text, body, body_line = split_front_matter(text, path)
-    try:
-        node = yaml.compose(yaml_text, Loader=YamlLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else 2
-        raise ContentError(path, line, _("bad YAML: {problem}").format(problem=exc.problem)) from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(path, 2, _("bad YAML: {problem}").format(problem=exc)) from exc
-    if node is None:
-        return FrontMatter({}, {}, body, body_line)
-    if not isinstance(node, yaml.MappingNode):
-        raise ContentError(path, 2, _("front-matter must be keys with values ('title: …')"))
-    values: dict[str, Any] = {}
+    values: dict[str, yaml.Node] = {}
     lines: dict[str, int] = {}
-    problems: list[ContentError] = []
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        line = key_node.start_mark.line + 2
-        if key in lines:
-            message = _("duplicate key {key!r} (first given on line {line})")
-            problems.append(ContentError(path, line, message.format(key=key, line=lines[key])))
-            continue
-        values[key] = value_node
+    for key, line, node in compose_mapping(yaml_text, path, first_line=2):
+        values[key] = node
         lines[key] = line
-    if problems:
-        raise problems[0]
     return FrontMatter(values, lines, body, body_line)
 
 
 # --- validating values --------------------------------------------------------------------------
+
+
+def _hint(value: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or ""."""
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return " " + _("(did you mean {hint!r}?)").format(hint=close[0]) if close else ""
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value as quoted in a message: long ones cut short."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _as_text(node: yaml.Node, key: str) -> str:
@@ -195,52 +273,59 @@ def _as_text(node: yaml.Node, key: str) -> str:
     raise ValueError(_("{key!r} must be text, not {kind}").format(key=key, kind=kind))
 
 
+def _as_required_text(node: yaml.Node, key: str) -> str:
+    text = _as_text(node, key)
+    if not text:
+        raise ValueError(_("{key!r} is empty").format(key=key))
+    return text
+
+
 def _as_list(node: yaml.Node, key: str) -> tuple[str, ...]:
     if isinstance(node, yaml.ScalarNode):
         if node.tag == TAG_NULL:
             return ()
-        return tuple(part.strip() for part in str(node.value).split(",") if part.strip())
+        return unique(part.strip() for part in str(node.value).split(",") if part.strip())
     if isinstance(node, yaml.SequenceNode):
-        return unique(_as_text(item, key) for item in node.value)
+        return unique(_as_required_text(item, key) for item in node.value)
     raise ValueError(_("{key!r} must be a list like [a, b], not a mapping").format(key=key))
 
 
 def _as_date(node: yaml.Node, key: str) -> dt.date:
-    text = _as_text(node, key).strip("'\"")
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z ]*)?", text)
+    text = _as_text(node, key)
+    match = DATE.fullmatch(text)
     if match is None:
-        raise ValueError(
-            _("bad date {value!r} for {key!r}: write it as YYYY-MM-DD").format(value=text, key=key)
-        )
+        message = _("bad date {value!r} for {key!r}: write it as YYYY-MM-DD")
+        raise ValueError(message.format(value=_shown(text), key=key))
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
-        raise ValueError(
-            _("bad date {value!r} for {key!r}: {reason}").format(value=text, key=key, reason=exc)
-        ) from exc
+        message = _("bad date {value!r} for {key!r}: {reason}")
+        raise ValueError(message.format(value=_shown(text), key=key, reason=exc)) from exc
 
 
 def _as_bool(node: yaml.Node, key: str) -> bool:
-    text = _as_text(node, key).lower()
-    if text not in BOOLEANS:
-        raise ValueError(_("{key!r} must be true or false, not {value!r}").format(key=key, value=text))
-    return BOOLEANS[text]
+    text = _as_text(node, key)
+    if text.lower() not in BOOLEANS:
+        message = _("{key!r} must be true or false, not {value!r}")
+        raise ValueError(message.format(key=key, value=_shown(text)))
+    return BOOLEANS[text.lower()]
 
 
 def _as_int(node: yaml.Node, key: str) -> int:
     text = _as_text(node, key)
-    if isinstance(node, yaml.ScalarNode) and node.tag == TAG_INT and re.fullmatch(r"[-+]?\d+", text):
+    if node.tag == TAG_INT and WHOLE_NUMBER.fullmatch(text):
         return int(text)
-    raise ValueError(_("{key!r} must be a whole number, not {value!r}").format(key=key, value=text))
+    message = _("{key!r} must be a whole number, not {value!r}")
+    raise ValueError(message.format(key=key, value=_shown(text)))
 
 
 CONVERTERS: dict[str, Callable[[yaml.Node, str], Any]] = {
-    "title": _as_text,
-    "author": _as_text,
-    "category": _as_text,
+    "title": _as_required_text,
+    "author": _as_required_text,
+    "category": _as_required_text,
     "summary": _as_text,
-    "slug": _as_text,
-    "lang": _as_text,
+    "slug": _as_required_text,
+    "lang": _as_required_text,
     "date": _as_date,
     "updated": _as_date,
     "draft": _as_bool,
@@ -250,18 +335,14 @@ CONVERTERS: dict[str, Callable[[yaml.Node, str], Any]] = {
 }
 
 
-def validate_front_matter(front: FrontMatter, path: str, problems: _Problems) -> dict[str, Any] | None:
+def validate_front_matter(front: FrontMatter, path: str, problems: Problems) -> dict[str, Any] | None:
     """Typed values for the known keys, or None when any key is missing, unknown or mistyped."""
     ok = True
     values: dict[str, Any] = {}
     for key, node in front.values.items():
         line = front.lines[key]
         if key not in CONVERTERS:
-            hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            message = _("unknown key {key!r}").format(key=key)
-            if hint:
-                message += " " + _("(did you mean {hint!r}?)").format(hint=hint[0])
-            problems.add(path, line, message)
+            problems.add(path, line, _("unknown key {key!r}").format(key=key) + _hint(key, KNOWN_KEYS))
             ok = False
             continue
         try:
@@ -296,45 +377,62 @@ class CategoryTable:
         return sorted({c.name for c in self.by_lang.get(lang, {}).values()})
 
 
-def load_categories(settings: Settings, problems: _Problems) -> CategoryTable:
-    """Read ``articles/categories.yml`` (optional): per category key, names and descriptions by language."""
+def load_categories(settings: Settings, problems: Problems) -> CategoryTable:
+    """Read ``articles/categories.yml`` (optional): per category key, names by language."""
     path = settings.articles_dir / "categories.yml"
     rel = _relative(path, settings.root)
     table: dict[str, dict[str, Category]] = {lang: {} for lang in settings.languages}
     if not path.is_file():
         return CategoryTable(table, declared=False)
     try:
-        data = yaml.load(decode_source(path.read_bytes(), rel), Loader=YamlLoader) or {}
-    except ContentError as exc:
+        entries = compose_mapping(decode_source(path.read_bytes(), rel), rel)
+    except ContentError as exc:  # reported once here, not again for every article
         problems.items.append(exc)
         return CategoryTable(table, declared=False)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        problems.add(rel, line, _("bad YAML: {problem}").format(problem=exc.problem))
+    except OSError as exc:
+        problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
         return CategoryTable(table, declared=False)
-    if not isinstance(data, dict):
-        problems.add(rel, 1, _("categories.yml must map category keys to their names"))
-        return CategoryTable(table, declared=False)
-    for position, (key, entry) in enumerate(data.items()):
-        if not isinstance(entry, dict):
-            problems.add(rel, 1, _("category {key!r} must be a mapping").format(key=key))
-            continue
-        order = entry.get("order", position + 1)
-        for lang in settings.languages:
-            local = entry.get(lang)
-            if not isinstance(local, dict) or not local.get("name"):
-                continue
-            category = Category(
-                key=str(key),
-                lang=lang,
-                name=str(local["name"]),
-                slug=slugify(str(local["name"])) or slugify(str(key)),
-                description=str(local.get("description") or ""),
-                order=order if isinstance(order, int) else 1000,
-            )
-            table[lang][str(key).casefold()] = category
-            table[lang][category.name.casefold()] = category
+    for position, (key, line, node) in enumerate(entries, start=1):
+        try:
+            fields = compose_fields(node, key)
+            order = _as_int(fields["order"][1], "order") if "order" in fields else position
+            for lang_key, (lang_line, local) in fields.items():
+                if lang_key == "order":
+                    continue
+                lang = normalize_language(lang_key)
+                if not is_known_language(lang):
+                    message = _("unknown language {lang!r} in category {key!r}")
+                    problems.add(rel, lang_line, message.format(lang=lang_key, key=key))
+                    continue
+                if lang not in settings.languages:  # a language the site does not publish
+                    continue
+                names = compose_fields(local, f"{key}.{lang_key}")
+                name = _as_required_text(names["name"][1], "name") if "name" in names else ""
+                if not name:
+                    message = _("category {key!r} has no 'name' in {lang!r}")
+                    problems.add(rel, lang_line, message.format(key=key, lang=lang_key))
+                    continue
+                description = names.get("description")
+                category = Category(
+                    key=key,
+                    lang=lang,
+                    name=name,
+                    slug=slugify(name) or slugify(key),
+                    description=_as_text(description[1], "description") if description else "",
+                    order=order,
+                )
+                table[lang][key.casefold()] = category
+                table[lang][name.casefold()] = category
+        except ValueError as exc:
+            problems.add(rel, line, str(exc))
     return CategoryTable(table, declared=True)
+
+
+def compose_fields(node: yaml.Node, key: str) -> dict[str, tuple[int, yaml.Node]]:
+    """The ``name: (line, node)`` fields of a nested YAML mapping (lines are 1-based)."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ValueError(_("{key!r} must be a mapping of names to values").format(key=key))
+    return {str(k.value): (k.start_mark.line + 1, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
 # --- articles -----------------------------------------------------------------------------------
@@ -348,7 +446,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def read_article(
-    raw: bytes, path: str, lang: str, categories: CategoryTable, problems: _Problems
+    raw: bytes, path: str, lang: str, categories: CategoryTable, problems: Problems
 ) -> Article | None:
     """One Article from a file's bytes, or None after adding its problems to ``problems``."""
     try:
@@ -362,8 +460,8 @@ def read_article(
         return None
     slug = values.get("slug") or Path(path).stem
     if not SLUG.match(slug):
-        line = front.lines.get("slug", 1)
-        problems.add(path, line, _("bad slug {slug!r}: use letters, digits and '-'").format(slug=slug))
+        message = _("bad slug {slug!r}: use letters, digits and '-'").format(slug=slug)
+        problems.add(path, front.lines.get("slug", 1), message)
         return None
     if "lang" in values and normalize_language(values["lang"]) != lang:
         message = _("'lang: {value}' does not match the folder's language {lang!r}")
@@ -372,9 +470,7 @@ def read_article(
     category = categories.resolve(lang, values["category"])
     if category is None and categories.declared:
         message = _("unknown category {name!r}").format(name=values["category"])
-        hint = difflib.get_close_matches(values["category"], categories.names(lang), n=1)
-        if hint:
-            message += " " + _("(did you mean {hint!r}?)").format(hint=hint[0])
+        message += _hint(values["category"], categories.names(lang))
         problems.add(path, front.lines["category"], message)
         return None
     if category is None:
@@ -382,12 +478,8 @@ def read_article(
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
     rendered = render_markdown(front.body, front.body_line)
     if not rendered.text.strip():
-        problems.add(
-            path,
-            front.body_line - 1,
-            _("the article has no text after its front-matter"),
-            "warning",
-        )
+        message = _("the article has no text after its front-matter")
+        problems.add(path, front.body_line - 1, message, "warning")
     summary = values.get("summary", "")
     return Article(
         lang=lang,
@@ -423,7 +515,7 @@ def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment,
     )
 
 
-def article_files(settings: Settings, problems: _Problems) -> Iterable[tuple[Path, str]]:
+def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path, str]]:
     """Each Markdown file under ``articles/`` with its language, reporting misplaced ones."""
     base = settings.articles_dir
     if not base.is_dir():
@@ -432,18 +524,24 @@ def article_files(settings: Settings, problems: _Problems) -> Iterable[tuple[Pat
         rel = _relative(path, settings.root)
         parts = path.relative_to(base).parts
         if len(parts) < 2:
-            problems.add(rel, 1, _("article outside a language folder: move it to articles/<lang>/"))
+            message = _("article outside a language folder: move it to articles/<lang>/")
+            problems.add(rel, 1, message)
             continue
         folder = parts[0]
         lang = normalize_language(folder)
         if lang not in settings.languages or folder != lang:
-            message = _("unknown language folder {folder!r} (languages: {languages})")
-            problems.add(rel, 1, message.format(folder=folder, languages=", ".join(settings.languages)))
+            if lang in settings.languages:  # "no", "nb-NO", "NB": the code is right, its form is not
+                message = _("unknown language folder {folder!r} (did you mean {hint!r}?)")
+                message = message.format(folder=folder, hint=lang)
+            else:
+                message = _("unknown language folder {folder!r} (languages: {languages})")
+                message = message.format(folder=folder, languages=", ".join(settings.languages))
+            problems.add(rel, 1, message)
             continue
         yield path, lang
 
 
-def _usable_translations(settings: Settings, lang: str, problems: _Problems) -> dict[str, str]:
+def _usable_translations(settings: Settings, lang: str, problems: Problems) -> dict[str, str]:
     """The catalog translations for ``lang`` that may be shown: not fuzzy, code and links intact."""
     path = content_catalog_path(settings.locales_dir, lang)
     rel = _relative(path, settings.root)
@@ -494,7 +592,7 @@ def translate_article(
 
 
 def catalog_articles(
-    settings: Settings, written: list[Article], categories: CategoryTable, problems: _Problems
+    settings: Settings, written: list[Article], categories: CategoryTable, problems: Problems
 ) -> list[Article]:
     """Articles that exist in a language only through its content catalog; written files win."""
     have = {(a.lang, a.slug) for a in written}
@@ -512,7 +610,20 @@ def catalog_articles(
 
 def load_library(settings: Settings) -> LoadResult:
     """Read, validate and render every article; bad files are reported and skipped, never fatal."""
-    problems = _Problems()
+    # Rendering makes millions of short-lived, acyclic objects while the Library grows: the
+    # cyclic collector would rescan that growing heap over and over (10-20 % of the time).
+    # Reference counting frees everything here, so pause the collector for the load.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_library(settings)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_library(settings: Settings) -> LoadResult:
+    problems = Problems()
     categories = load_categories(settings, problems)
     published: list[Article] = []
     drafts: list[Article] = []

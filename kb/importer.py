@@ -7,16 +7,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from kb.content import decode_source
+from kb.content import decode_source, dump_front_matter
 from kb.errors import ContentError
 from kb.i18n import _
 from kb.model import slugify
 
-TITLE = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
-BYLINE = re.compile(r"^(?P<author>.+?)\s+[-–—]\s+(?P<date>\d{4}-\d{2}-\d{2})\s+[-–—]\s+(?P<category>.+?)\s*$")
+TITLE = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$")
+DASH = "[-\u2013\u2014]"  # hyphen, en dash or em dash between the byline's parts
+BYLINE = re.compile(
+    rf"^(?P<author>.+?)\s+{DASH}\s+(?P<date>\d{{4}}-\d{{2}}-\d{{2}})\s+{DASH}\s+(?P<category>.+?)\s*$"
+)
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space> +)(?=\S)")
+CODE_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,7 @@ class ExportedPage:
             "date": self.date,
             "category": self.category,
         }
-        header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
-        return f"---\n{header}---\n\n{self.body.strip()}\n"
+        return f"{dump_front_matter(front)}\n{self.body.strip()}\n"
 
 
 def repair_list_indentation(body: str) -> str:
@@ -50,10 +51,22 @@ def repair_list_indentation(body: str) -> str:
 
     CommonMark nests an item only when it is indented to its parent's content column (three
     spaces under ``1. ``); exports often indent by two, which flattens the steps into one list.
+    Fenced code blocks are copied as they are.
     """
     out: list[str] = []
     stack: list[tuple[int, int]] = []  # (indent as written, content column after repair)
+    fence = ""
     for line in body.split("\n"):
+        opened = CODE_FENCE.match(line)
+        if fence:
+            if opened and opened["fence"][0] == fence[0] and len(opened["fence"]) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opened:
+            fence = opened["fence"]
+            out.append(line)
+            continue
         match = LIST_ITEM.match(line)
         if match is None:
             if line.strip() and not line.startswith(" "):
@@ -64,7 +77,7 @@ def repair_list_indentation(body: str) -> str:
         while stack and stack[-1][0] >= indent:
             stack.pop()
         new_indent = indent
-        if stack and indent > 0 and indent < stack[-1][1]:
+        if stack and 0 < indent < stack[-1][1]:
             new_indent = stack[-1][1]
         content_column = new_indent + len(match["marker"]) + len(match["space"])
         stack.append((indent, content_column))
@@ -73,7 +86,7 @@ def repair_list_indentation(body: str) -> str:
 
 
 def parse_export(text: str, path: str) -> ExportedPage:
-    """Read one exported page: a ``## Title`` line, an ``Author - YYYY-MM-DD - Category`` line, a body."""
+    """Read one exported page: ``## Title``, then ``Author - YYYY-MM-DD - Category``, then a body."""
     lines = text.split("\n")
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     if not numbered:
@@ -82,20 +95,18 @@ def parse_export(text: str, path: str) -> ExportedPage:
     title = TITLE.match(title_text.strip())
     if title is None:
         raise ContentError(path, title_line, _("expected a '## Title' line"))
+    byline_expected = _("expected an 'Author - YYYY-MM-DD - Category' line")
     if len(numbered) < 2:
-        raise ContentError(path, title_line, _("expected an 'Author - YYYY-MM-DD - Category' line"))
+        raise ContentError(path, title_line, byline_expected)
     byline_line, byline_text = numbered[1]
     byline = BYLINE.match(byline_text.strip())
     if byline is None:
-        raise ContentError(path, byline_line, _("expected an 'Author - YYYY-MM-DD - Category' line"))
+        raise ContentError(path, byline_line, byline_expected)
     try:
         date = dt.date.fromisoformat(byline["date"])
     except ValueError as exc:
-        raise ContentError(
-            path,
-            byline_line,
-            _("bad date {value!r}: {reason}").format(value=byline["date"], reason=exc),
-        ) from exc
+        message = _("bad date {value!r}: {reason}").format(value=byline["date"], reason=exc)
+        raise ContentError(path, byline_line, message) from exc
     body = "\n".join(lines[byline_line:])
     return ExportedPage(
         title=title["title"],
@@ -113,11 +124,9 @@ def import_file(source: Path, articles_dir: Path, lang: str, force: bool = False
         raise ContentError(str(source), 1, _("the title gives no usable slug"))
     target = articles_dir / lang / f"{page.slug}.md"
     if target.exists() and not force:
-        raise ContentError(
-            str(source),
-            1,
-            _("{target} exists already (use --force to overwrite)").format(target=target),
-        )
+        shown = target.relative_to(articles_dir.parent).as_posix()
+        message = _("{target} exists already (use --force to overwrite)").format(target=shown)
+        raise ContentError(str(source), 1, message)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page.to_markdown(), encoding="utf-8")
     return target
