@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from kb.analysis import fold
 from kb.indexing import current_dir, open_index
 from kb.markup import make_excerpt
 from kb.model import slugify
@@ -33,6 +35,8 @@ FOLDED_BOOST = 0.5
 COMPOUND_BOOST = 0.5
 PHRASE_BOOST = 2.0
 MIN_CORRECTABLE = 4
+MIN_PREFIX_SNIPPET = 3
+SNIPPET_WORD = re.compile(r"\w+(?:-\w+)*")
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,38 @@ def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bo
     return main
 
 
+def parsed_words(text: str) -> tuple[str, ...]:
+    """The words a reader searched for, prefixes and phrase words included."""
+    parsed = parse_query(text)
+    return parsed.words + parsed.prefixes + parsed.fuzzy + tuple(w for p in parsed.phrases for w in p)
+
+
+def folded_snippet(body: str, words: tuple[str, ...]) -> str:
+    """An escaped excerpt around the first word that starts like a query word once both are folded.
+
+    Whoosh highlights only what the body field matched; a match through the accent-folded or
+    compound fields (``soppelpost`` for ``søppelpost``) would otherwise show the article's opening.
+    """
+    wanted = [fold(w.lower()) for w in words if len(w) >= MIN_PREFIX_SNIPPET]
+    matches = [
+        m for m in SNIPPET_WORD.finditer(body) if any(fold(m[0].lower()).startswith(w) for w in wanted)
+    ]
+    if not matches:
+        return html.escape(make_excerpt(body, SNIPPET_CHARS))
+    start = max(0, matches[0].start() - 60)
+    start = body.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(body), start + SNIPPET_CHARS)
+    parts, position = [], start
+    for match in matches:
+        if match.start() < start or match.end() > end:
+            continue
+        parts += [html.escape(body[position : match.start()]), f"<mark>{html.escape(match[0])}</mark>"]
+        position = match.end()
+    parts.append(html.escape(body[position:end]))
+    text = " ".join("".join(parts).split())
+    return ("… " if start else "") + text + (" …" if end < len(body) else "")
+
+
 def correct_word(reader: Any, word: str) -> str | None:
     """The most frequent indexed word one edit from ``word``, else two edits; None if none or short."""
     if len(word) < MIN_CORRECTABLE or not word.isalpha():
@@ -326,7 +362,8 @@ class SearchService:
             groups = searcher.search(unfiltered, limit=1, groupedby="category").groups("category")
             facets = self._facet_counts(searcher, groups)
         start = (empty.page - 1) * empty.page_size
-        hits = tuple(self._hit(hit, empty.lang) for hit in results[start:wanted])
+        words = parsed_words(empty.query)
+        hits = tuple(self._hit(hit, empty.lang, words) for hit in results[start:wanted])
         return replace(empty, total=total, hits=hits, facets=facets, notices=tuple(notices))
 
     @staticmethod
@@ -340,12 +377,10 @@ class SearchService:
         return dict(sorted(names.items(), key=lambda item: (-item[1], item[0])))
 
     @staticmethod
-    def _hit(hit: Any, lang: str) -> Hit:
+    def _hit(hit: Any, lang: str, words: tuple[str, ...]) -> Hit:
         hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         hit.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        snippet = hit.highlights("body", top=2)
-        if not snippet:
-            snippet = html.escape(make_excerpt(hit.get("body", ""), SNIPPET_CHARS))
+        snippet = hit.highlights("body", top=2) or folded_snippet(hit.get("body", ""), words)
         return Hit(
             slug=hit["slug"],
             lang=lang,
