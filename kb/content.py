@@ -506,13 +506,17 @@ def read_article(
     )
 
 
+META_SEGMENTS = ("title", "summary", "tags", "keywords")
+
+
 def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
-    """The translatable front-matter values: title and summary."""
-    return tuple(
-        Segment(text=values[key], line=front.lines[key], kind=key)
-        for key in ("title", "summary")
-        if values.get(key)
-    )
+    """The translatable front-matter values: title, summary, and each tag and keyword."""
+    found: list[Segment] = []
+    for key in META_SEGMENTS:
+        value = values.get(key)
+        texts = value if isinstance(value, tuple) else (value,) if value else ()
+        found.extend(Segment(text=text, line=front.lines[key], kind=key) for text in texts)
+    return tuple(found)
 
 
 def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path, str]]:
@@ -568,7 +572,7 @@ def translate_article(
 ) -> Article:
     """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
     rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang)
-    meta = [s.text for s in article.segments if s.kind in ("title", "summary")]
+    meta = [s.text for s in article.segments if s.kind in META_SEGMENTS]
     missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
     summary = usable.get(article.summary, article.summary)
     used = "".join(usable.get(s.text, "") for s in article.segments)
@@ -578,6 +582,8 @@ def translate_article(
         lang=lang,
         title=usable.get(article.title, article.title),
         summary=summary,
+        tags=tuple(usable.get(tag, tag) for tag in article.tags),
+        keywords=tuple(usable.get(word, word) for word in article.keywords),
         html=rendered.html,
         text=rendered.text,
         excerpt=make_excerpt(summary) if summary else rendered.excerpt,
