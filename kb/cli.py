@@ -81,6 +81,7 @@ def check(ctx: click.Context) -> None:
     """Validate every article and report each problem as path:line: message."""
     settings = settings_of(ctx)
     if not settings.articles_dir.is_dir():
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
         message = _("{root}: error: no articles/ folder here (is --root or KB_ROOT right?)")
         click.echo(message.format(root=settings.root), err=True)
         ctx.exit(1)
@@ -301,7 +302,8 @@ def extract(ctx: click.Context) -> None:
     segments = [(s.text, a.path, s.line) for a in _source_articles(ctx) for s in a.segments]
     target = settings.locales_dir / "articles.pot"
     count = write_content_template(segments, target)
-    click.echo(_("{path}: {n} messages").format(path=target.relative_to(settings.root).as_posix(), n=count))
+    shown = target.relative_to(settings.root).as_posix()
+    click.echo(ngettext("{path}: {n} message", "{path}: {n} messages", count).format(path=shown, n=count))
 
 
 @i18n_group.command()
@@ -319,7 +321,8 @@ def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
     for lang in chosen:
         path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang)
         rel = path.relative_to(settings.root).as_posix()
-        click.echo(_("{path}: {n} messages, {fuzzy} fuzzy").format(path=rel, n=total, fuzzy=fuzzy))
+        line = ngettext("{path}: {n} message, {fuzzy} fuzzy", "{path}: {n} messages, {fuzzy} fuzzy", total)
+        click.echo(line.format(path=rel, n=total, fuzzy=fuzzy))
 
 
 @i18n_group.command(name="compile")
@@ -352,10 +355,59 @@ def stats(ctx: click.Context) -> None:
             click.echo("  " + line)
 
 
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: build/).")
+@click.option("--base-url", default="", help="The site's public address, for the sitemap, feeds and OpenSearch.")
+@click.option("--zip", "zip_file", type=click.Path(dir_okay=False), default=None, help="Also write a zip of it.")
+@click.option("--strict", is_flag=True, help="Fail on broken links in articles instead of warning.")
+@click.pass_context
+def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | None, strict: bool) -> None:
+    """Export the site as static files that work opened from disk (file://), search included."""
+    from kb.errors import ExportError
+    from kb.export import Exporter
+
+    settings = settings_of(ctx)
+    exporter = Exporter(settings, base_url=base_url)
+    report(exporter.problems)
+    broken = exporter.broken_links()
+    for link in broken:
+        click.echo(str(link) if strict else f"{link} ({_('warning')})", err=True)
+    if broken and strict:
+        ctx.exit(1)
+    target = Path(out) if out else settings.build_dir
+    archive = Path(zip_file) if zip_file else None
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=exporter.steps(), label=_("Building"), file=sys.stderr) as bar:
+                result = exporter.build(target, archive, progress=bar.update)
+        else:
+            result = exporter.build(target, archive)
+    except ExportError as exc:
+        click.echo(_("error: {message}").format(message=exc), err=True)
+        ctx.exit(1)
+    for size in result.indexes:
+        per_article = size.gzipped / max(1, size.articles)
+        line = _("{lang}: search index {raw} bytes, {gzipped} gzipped ({per} per article); snippets {text}")
+        click.echo(
+            line.format(
+                lang=size.lang,
+                raw=size.raw,
+                gzipped=size.gzipped,
+                per=f"{per_article:.0f}",
+                text=size.text_gzipped,
+            )
+        )
+    summary = _("{path}: {pages} pages, {files} files, {size:.1f} MB in {seconds:.1f} s")
+    shown = result.out.as_posix()
+    mb = result.size / 1_000_000
+    click.echo(summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds))
+
+
 def main() -> None:
     """Entry point of the ``kb`` console script: KB errors become messages, never tracebacks."""
     try:
         cli.main(prog_name="kb", standalone_mode=True)
     except KBError as exc:
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
         click.echo(_("error: {message}").format(message=exc), err=True)
         sys.exit(2)
