@@ -12,13 +12,12 @@ import click
 
 from kb.content import (
     LoadResult,
-    Problems,
     dump_front_matter,
     load_categories,
     load_library,
     load_settings,
 )
-from kb.errors import ConfigError, ContentError, KBError
+from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import (
     _,
     compile_catalogs,
@@ -216,8 +215,10 @@ def index(ctx: click.Context, rebuild: bool, wait: float) -> None:
 
     result = load_or_fail(ctx)
     for item in update_indexes(settings_of(ctx), result.library, rebuild=rebuild, wait=wait):
-        line = _(
-            "{lang}: {n} articles ({added} added, {changed} changed, {removed} removed) in {seconds:.2f} s"
+        line = ngettext(
+            "{lang}: {n} article ({added} added, {changed} changed, {removed} removed) in {seconds:.2f} s",
+            "{lang}: {n} articles ({added} added, {changed} changed, {removed} removed) in {seconds:.2f} s",
+            item.articles,
         ).format(
             lang=item.lang,
             n=item.articles,
@@ -356,9 +357,15 @@ def stats(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: build/).")
-@click.option("--base-url", default="", help="The site's public address, for the sitemap, feeds and OpenSearch.")
-@click.option("--zip", "zip_file", type=click.Path(dir_okay=False), default=None, help="Also write a zip of it.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: build/)."
+)
+@click.option(
+    "--base-url", default="", help="The site's public address, for the sitemap, feeds and OpenSearch."
+)
+@click.option(
+    "--zip", "zip_file", type=click.Path(dir_okay=False), default=None, help="Also write a zip of it."
+)
 @click.option("--strict", is_flag=True, help="Fail on broken links in articles instead of warning.")
 @click.pass_context
 def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | None, strict: bool) -> None:
@@ -400,7 +407,9 @@ def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | No
     summary = _("{path}: {pages} pages, {files} files, {size:.1f} MB in {seconds:.1f} s")
     shown = result.out.as_posix()
     mb = result.size / 1_000_000
-    click.echo(summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds))
+    click.echo(
+        summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds)
+    )
 
 
 def main() -> None:

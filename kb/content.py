@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import gc
 import hashlib
+import itertools
+import multiprocessing
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kb.errors import ConfigError, ContentError
-from kb.i18n import (
-    _,
-    content_catalog_path,
-    is_known_language,
-    normalize_language,
-    protected_parts,
-    read_content_catalog,
-)
+from kb.catalogs import META_SEGMENTS, catalog_articles
+from kb.errors import ConfigError, ContentError, Problems
+from kb.i18n import _, is_known_language, normalize_language
 from kb.markup import make_excerpt, render_markdown
 from kb.model import Article, Category, Library, Segment, slugify, unique
 from kb.settings import DEFAULT_LANGUAGES, Settings, resolve_root
@@ -45,6 +43,9 @@ WHOLE_NUMBER = re.compile(r"[-+]?\d{1,9}")
 DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z ]*)?")
 TAG_INT = "tag:yaml.org,2002:int"
 TAG_NULL = "tag:yaml.org,2002:null"
+PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
+CHUNK_SIZE = 250
+MAX_WORKERS = 8
 BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
@@ -73,16 +74,6 @@ class LoadResult:
     @property
     def warnings(self) -> tuple[ContentError, ...]:
         return tuple(p for p in self.problems if not p.is_error)
-
-
-@dataclass
-class Problems:
-    """The problems found so far; loading collects them all instead of stopping at the first."""
-
-    items: list[ContentError] = field(default_factory=list)
-
-    def add(self, path: str, line: int, message: str, severity: str = "error") -> None:
-        self.items.append(ContentError(path, line, message, severity))
 
 
 # --- YAML ---------------------------------------------------------------------------------------
@@ -506,9 +497,6 @@ def read_article(
     )
 
 
-META_SEGMENTS = ("title", "summary", "tags", "keywords")
-
-
 def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
     """The translatable front-matter values: title, summary, and each tag and keyword."""
     found: list[Segment] = []
@@ -545,73 +533,43 @@ def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path
         yield path, lang
 
 
-def _usable_translations(settings: Settings, lang: str, problems: Problems) -> dict[str, str]:
-    """The catalog translations for ``lang`` that may be shown: not fuzzy, code and links intact."""
-    path = content_catalog_path(settings.locales_dir, lang)
-    rel = _relative(path, settings.root)
+def _read_one(
+    job: tuple[str, str, str], categories: CategoryTable
+) -> tuple[Article | None, list[ContentError]]:
+    path, rel, lang = job
+    problems = Problems()
     try:
-        catalog = read_content_catalog(settings.locales_dir, lang)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        problems.add(rel, 1, _("cannot read the catalog: {reason}").format(reason=exc))
-        return {}
-    usable = {}
-    for source, translation in catalog.items():
-        if translation.fuzzy:
-            message = _("outdated translation: its source text changed, so the source is shown")
-            problems.add(rel, translation.line, message, "warning")
-        elif protected_parts(source) != protected_parts(translation.text):
-            message = _("the translation changes a code span or link target, so the source is shown")
-            problems.add(rel, translation.line, message)
-        else:
-            usable[source] = translation.text
-    return usable
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
+        return None, problems.items
+    return read_article(raw, rel, lang, categories, problems), problems.items
 
 
-def translate_article(
-    article: Article, lang: str, usable: dict[str, str], categories: CategoryTable
-) -> Article:
-    """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
-    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang)
-    meta = [s.text for s in article.segments if s.kind in META_SEGMENTS]
-    missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
-    summary = usable.get(article.summary, article.summary)
-    used = "".join(usable.get(s.text, "") for s in article.segments)
-    category = categories.resolve(lang, article.category.key)
-    return dataclasses.replace(
-        article,
-        lang=lang,
-        title=usable.get(article.title, article.title),
-        summary=summary,
-        tags=tuple(usable.get(tag, tag) for tag in article.tags),
-        keywords=tuple(usable.get(word, word) for word in article.keywords),
-        html=rendered.html,
-        text=rendered.text,
-        excerpt=make_excerpt(summary) if summary else rendered.excerpt,
-        toc=rendered.toc,
-        links=rendered.links,
-        segments=(),
-        category=category or dataclasses.replace(article.category, lang=lang),
-        translation="partial" if missing else "catalog",
-        source_lang=article.lang,
-        source_hash=hashlib.sha256((article.source_hash + used).encode("utf-8")).hexdigest(),
-    )
+def _read_chunk(
+    jobs: list[tuple[str, str, str]], categories: CategoryTable
+) -> list[tuple[Article | None, list[ContentError]]]:
+    return [_read_one(job, categories) for job in jobs]
 
 
-def catalog_articles(
-    settings: Settings, written: list[Article], categories: CategoryTable, problems: Problems
-) -> list[Article]:
-    """Articles that exist in a language only through its content catalog; written files win."""
-    have = {(a.lang, a.slug) for a in written}
-    sources = [a for a in written if a.lang == settings.default_language]
-    made: list[Article] = []
-    for lang in settings.languages:
-        if lang == settings.default_language:
-            continue
-        usable = _usable_translations(settings, lang, problems)
-        for article in sources:
-            if (lang, article.slug) not in have and any(s.text in usable for s in article.segments):
-                made.append(translate_article(article, lang, usable, categories))
-    return made
+def read_all(
+    jobs: list[tuple[str, str, str]], categories: CategoryTable
+) -> list[tuple[Article | None, list[ContentError]]]:
+    """Read and render (path, relative path, language) jobs in order, on every core for large sets.
+
+    Rendering is CPU-bound pure Python, so a large knowledge base is split into chunks rendered
+    by worker processes (spawned, so no lock or thread state of the caller is inherited).
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _read_chunk(jobs, categories)
+    chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = pool.map(_read_chunk, chunks, itertools.repeat(categories))
+            return [outcome for chunk in done for outcome in chunk]
+    except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
+        return _read_chunk(jobs, categories)
 
 
 def load_library(settings: Settings) -> LoadResult:
@@ -634,16 +592,14 @@ def _load_library(settings: Settings) -> LoadResult:
     published: list[Article] = []
     drafts: list[Article] = []
     first_path: dict[tuple[str, str], str] = {}
-    for path, lang in article_files(settings, problems):
-        rel = _relative(path, settings.root)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
-            continue
-        article = read_article(raw, rel, lang, categories, problems)
+    jobs = [
+        (str(path), _relative(path, settings.root), lang) for path, lang in article_files(settings, problems)
+    ]
+    for article, found in read_all(jobs, categories):
+        problems.items.extend(found)
         if article is None:
             continue
+        rel, lang = article.path, article.lang
         key = (lang, article.slug)
         if key in first_path:
             message = _("duplicate slug {slug!r} in {lang!r}: also used by {other}")
@@ -651,7 +607,7 @@ def _load_library(settings: Settings) -> LoadResult:
             continue
         first_path[key] = rel
         (drafts if article.draft else published).append(article)
-    published += catalog_articles(settings, published, categories, problems)
+    published += catalog_articles(settings, published, categories.resolve, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
     all_categories.update({(a.lang, a.category.key): a.category for a in published})

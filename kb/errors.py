@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 
 class KBError(Exception):
     """Base class of every error kb reports to a user."""
@@ -27,6 +29,19 @@ class ContentError(KBError):
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+    def __reduce__(self) -> tuple[type[ContentError], tuple[str, int, str, str]]:
+        return (ContentError, (self.path, self.line, self.message, self.severity))
+
+
+@dataclass
+class Problems:
+    """The problems found so far; loading collects them all instead of stopping at the first."""
+
+    items: list[ContentError] = field(default_factory=list)
+
+    def add(self, path: str, line: int, message: str, severity: str = "error") -> None:
+        self.items.append(ContentError(path, line, message, severity))
 
 
 class SearchError(KBError):

@@ -159,6 +159,7 @@ def _walk(tokens: list[Token], first_line: int) -> _Walk:
     """One pass: anchors on headings (unique within the page), plain text, segments and links."""
     found = _Walk([], [], [], [])
     used: set[str] = set()
+    tried: dict[str, int] = {}  # per base, the last suffix taken: repeated headings stay linear
     for i, token in enumerate(tokens):
         kind = token.type
         if kind == "inline":
@@ -175,10 +176,12 @@ def _walk(tokens: list[Token], first_line: int) -> _Walk:
         elif kind == "heading_open":
             text = inline_text(tokens[i + 1]).strip()
             base = slugify_heading(text)
-            anchor, n = base, 1
+            n = tried.get(base, 1)
+            anchor = base if n == 1 else f"{base}-{n}"
             while anchor in used:
                 n += 1
                 anchor = f"{base}-{n}"
+            tried[base] = n
             used.add(anchor)
             token.attrSet("id", anchor)
             found.toc.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))

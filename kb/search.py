@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import math
 import re
 import threading
@@ -213,17 +214,20 @@ def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     compound fields (``soppelpost`` for ``søppelpost``) would otherwise show the article's opening.
     """
     wanted = [fold(w.lower()) for w in words if len(w) >= MIN_PREFIX_SNIPPET]
-    matches = [
+    matches = (
         m for m in SNIPPET_WORD.finditer(body) if any(fold(m[0].lower()).startswith(w) for w in wanted)
-    ]
-    if not matches:
+    )  # lazily: a huge body is scanned only as far as the snippet's window, not to its end
+    first = next(matches, None)
+    if first is None:
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
-    start = max(0, matches[0].start() - 60)
+    start = max(0, first.start() - 60)
     start = body.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
     parts, position = [], start
-    for match in matches:
-        if match.start() < start or match.end() > end:
+    for match in itertools.chain((first,), matches):
+        if match.start() >= end:
+            break
+        if match.end() > end:
             continue
         parts += [html.escape(body[position : match.start()]), f"<mark>{html.escape(match[0])}</mark>"]
         position = match.end()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kb.app import state
@@ -60,6 +60,10 @@ def template_globals() -> dict[str, Any]:
         "format_date": lambda d: format_date(d, lang),
         "static_url": static_url,
         "absolute": absolute,
+        # The static export (kb.export) renders the same templates with these set: offline.js
+        # instead of search.js, and OpenSearch only when the export knows its absolute address.
+        "offline": current_app.config.get("KB_OFFLINE", False),
+        "offline_base_url": current_app.config.get("KB_OFFLINE_BASE_URL", ""),
     }
 
 

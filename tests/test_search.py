@@ -365,9 +365,9 @@ def test_kb_index_reports_per_language(tmp_path: Path) -> None:
     write_article(tmp_path, "nb", "alpha", "Alfa", "Tekst.")
     runner = CliRunner()
     first = runner.invoke(cli, ["--root", str(tmp_path), "index"])
-    assert first.exit_code == 0 and "nb: 1 articles (1 added" in first.output
+    assert first.exit_code == 0 and "nb: 1 article (1 added" in first.output
     again = runner.invoke(cli, ["--root", str(tmp_path), "index"])
-    assert "nb: 1 articles (0 added, 0 changed, 0 removed)" in again.output
+    assert "nb: 1 article (0 added, 0 changed, 0 removed)" in again.output
 
 
 def test_accentless_matches_still_get_a_highlighted_snippet(service: SearchService) -> None:
