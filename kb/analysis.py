@@ -26,7 +26,7 @@ from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 # Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
 TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 STEMMER_CODES = {"nb": "no", "nn": "no", "no": "no"}
@@ -34,6 +34,7 @@ FOLDING = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "t
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
+MAX_SUFFIX_WORD = 40  # no tails for longer "words" (hashes, base64): a word of n letters has n tails
 
 
 def stemmer_code(lang: str) -> str | None:
@@ -92,7 +93,7 @@ class SuffixFilter(Filter):  # type: ignore[misc]
         for token in tokens:
             text = token.text
             yield token
-            if len(text) < MIN_SUFFIX_WORD or token.mode == "query":
+            if not MIN_SUFFIX_WORD <= len(text) <= MAX_SUFFIX_WORD or token.mode == "query":
                 continue
             for start in range(1, len(text) - MIN_SUFFIX + 1):
                 token.text = text[start:]

@@ -25,6 +25,7 @@ from whoosh.index import Index
 
 from kb.analysis import (
     ANALYSIS_VERSION,
+    TOKEN_PATTERN,
     compound_analyzer,
     exact_analyzer,
     folded_analyzer,
@@ -38,6 +39,10 @@ from kb.settings import Settings
 META_FILE = "kb-index.json"
 LOCK_WAIT = 30.0
 KEEP_OLD = 1
+# the disk or folder refuses writes: full, over quota or a file-size limit, read-only, not permitted
+WRITE_REFUSED = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
+PARALLEL_FROM = 500
+MAX_WORKERS = 4
 WEIGHTS = {"title": 3.0, "keywords": 2.8, "headings": 1.5, "body": 1.0}
 
 
@@ -69,6 +74,9 @@ def article_document(article: Article) -> dict[str, object]:
     """The fields Whoosh indexes for one article."""
     searchable = " ".join(article.keywords + article.tags)
     all_text = "\n".join((article.title, searchable, article.headings_text, article.text))
+    # The compound field only says whether a word ends in a query word, so each distinct word is
+    # analysed (and cut into tails) once: a third of the tokens of a typical article.
+    distinct = " ".join(dict.fromkeys(TOKEN_PATTERN.findall(all_text.lower())))
     changed = article.last_changed
     category = article.category
     return {
@@ -79,7 +87,7 @@ def article_document(article: Article) -> dict[str, object]:
         "body": article.text,
         "exact": all_text,
         "folded": all_text,
-        "compound": all_text,
+        "compound": distinct,
         "category": category.key,
         "category_terms": ",".join({category.key, category.slug, slugify(category.name)}),
         "category_name": category.name,
@@ -158,13 +166,20 @@ def open_index(settings: Settings, lang: str) -> Index | None:
     return whoosh_index.open_dir(str(target)) if target is not None else None
 
 
-def _write_documents(ix: Index, articles: Iterable[Article], deletions: Iterable[str] = ()) -> None:
+def _write_documents(
+    ix: Index, articles: list[Article], deletions: Iterable[str] = (), fresh: bool = False
+) -> None:
+    """Write documents in one commit (``fresh``: into a new index, so nothing to replace)."""
     writer = ix.writer(limitmb=256)
     try:
         for slug in deletions:
             writer.delete_by_term("slug", slug)
         for article in articles:
-            writer.update_document(**article_document(article))
+            document = article_document(article)
+            if fresh:
+                writer.add_document(**document)
+            else:
+                writer.update_document(**document)
     except BaseException:
         writer.cancel()
         raise
@@ -182,9 +197,16 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _remove_old(settings: Settings, lang: str, keep: Path) -> None:
-    old = sorted(p for p in settings.index_dir.glob(f"{lang}.*") if p.is_dir() and p != keep)
-    for folder in old[: max(0, len(old) - KEEP_OLD)]:
+    """Delete earlier indexes but the newest ``KEEP_OLD`` (open searchers may still read them), and
+    whatever a killed run left: half-built folders (no meta file) and temporary links. Called under
+    the writer lock, so no other run is writing any of them."""
+    folders = sorted(p for p in settings.index_dir.glob(f"{lang}.*") if p.is_dir() and p != keep)
+    complete = [p for p in folders if (p / META_FILE).is_file()]
+    unfinished = [p for p in folders if p not in complete]
+    for folder in unfinished + complete[: max(0, len(complete) - KEEP_OLD)]:
         shutil.rmtree(folder, ignore_errors=True)
+    for link in settings.index_dir.glob(f".{lang}.*.link"):
+        link.unlink(missing_ok=True)
 
 
 def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> Path:
@@ -193,7 +215,7 @@ def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> 
     target.mkdir(parents=True)
     try:
         ix = whoosh_index.create_in(str(target), build_schema(lang))
-        _write_documents(ix, articles)
+        _write_documents(ix, articles, fresh=True)
         ix.close()
         meta = {"version": ANALYSIS_VERSION, "lang": lang, "articles": len(articles)}
         (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -221,6 +243,9 @@ def update_language(settings: Settings, lang: str, articles: list[Article], rebu
     if removed or added or changed:
         _write_documents(ix, added + changed, removed)
     ix.close()
+    serving = current_dir(settings, lang)
+    if serving is not None:  # what killed rebuilds left behind goes on every run, not only the next rebuild
+        _remove_old(settings, lang, keep=serving)
     return IndexReport(
         lang,
         len(articles),
@@ -243,7 +268,7 @@ def update_indexes(
                 reports.append(update_language(settings, lang, library.in_language(lang), rebuild))
             except OSError as exc:
                 reason = os.strerror(exc.errno) if exc.errno else str(exc)
-                if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES):
+                if exc.errno in WRITE_REFUSED:
                     reason += " – " + _("the previous index keeps serving")
                 raise SearchError(
                     _("cannot write the {lang} search index: {reason}").format(lang=lang, reason=reason)

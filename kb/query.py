@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-MAX_QUERY_CHARS = 300
-MAX_WORDS = 12
+MAX_QUERY_CHARS = 500
+MAX_WORDS = 32  # long natural-language questions keep their meaning; each word is bounded work
 MIN_PREFIX = 2
 FILTER_FIELDS = ("category", "author", "tag", "after", "before", "date")
 CHUNK = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
