@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := node_modules/.installed
 
-.PHONY: setup serve test lint typecheck pytest bench bench-web clean
+.PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/load_content.py
+
+build: $(STAMP)
+	$(BIN)/kb build
+
+bench-build: $(STAMP)
+	$(BIN)/python bench/build_bench.py
+
+bench-search: $(STAMP)
+	$(BIN)/python bench/search_bench.py
+
+relevance: $(STAMP)
+	$(BIN)/python bench/relevance.py
 
 bench-web: $(STAMP)
 	$(BIN)/python bench/load_web.py

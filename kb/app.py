@@ -8,8 +8,10 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, g, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -41,6 +43,7 @@ COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/ato
 COMPRESSIBLE_EXTRA = ("application/javascript", "application/opensearchdescription+xml")
 MIN_GZIP_BYTES = 512
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+HTML_SAFE_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,16 @@ def ensure_indexes(settings: Settings, library: Library) -> None:
         log.warning("search index not updated: %s", exc)
 
 
+class HtmlSafeJSON(DefaultJSONProvider):
+    """JSON with ``<``, ``>``, ``&`` and ``'`` as \\u escapes: the text stays inert if pasted into HTML."""
+
+    sort_keys = False
+    ensure_ascii = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return super().dumps(obj, **kwargs).translate(HTML_SAFE_JSON)
+
+
 def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     """A Flask app serving the knowledge base of ``settings`` (default: ``KB_ROOT`` or here)."""
     settings = settings or load_settings()
@@ -97,8 +110,7 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
         ensure_indexes(settings, loaded.library)
     app = Flask(__name__)
     app.extensions["kb"] = State(settings, loaded, SearchService(settings), assets=asset_versions())
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = HtmlSafeJSON(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: translations(g.get("lang", settings.default_language)).gettext(message),

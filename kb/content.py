@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import gc
 import hashlib
 import itertools
 import multiprocessing
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -533,13 +535,24 @@ def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path
         yield path, lang
 
 
+NOT_REGULAR = "not a regular file (a FIFO, device or socket)"  # reads as an OS reason, in English
+
+
+def read_regular_file(path: Path) -> bytes:
+    """A file's bytes; a FIFO or device (whose read would block, or never end) is refused with OSError."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        return handle.read()
+
+
 def _read_one(
     job: tuple[str, str, str], categories: CategoryTable
 ) -> tuple[Article | None, list[ContentError]]:
     path, rel, lang = job
     problems = Problems()
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular_file(Path(path))
     except OSError as exc:
         problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
         return None, problems.items

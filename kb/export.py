@@ -9,18 +9,19 @@ hidden sibling folder and swapped in only when complete: a failed build leaves t
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import html
+import multiprocessing
 import os
-import posixpath
 import re
 import shutil
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import g, render_template
 from werkzeug.exceptions import HTTPException
@@ -28,8 +29,8 @@ from werkzeug.exceptions import HTTPException
 from kb.app import STATIC_DIR, create_app
 from kb.errors import ContentError, ExportError
 from kb.i18n import _
-from kb.model import Library
-from kb.offline import build_offline_index
+from kb.model import Article, Category, Library, sort_key
+from kb.offline import IndexSize, write_offline_index
 from kb.settings import Settings
 from kb.views import site_urls
 
@@ -37,8 +38,12 @@ MARKER = ".kb-build"  # marks a folder as a kb build, so a rebuild may replace i
 PLACEHOLDER = "https://kb-export.invalid"  # the site's address when the export has none: made relative
 LINK = re.compile(r'(?P<attr>\s(?:href|src|action|data-index|data-text)=")(?P<value>[^"]*)"')
 PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s]*)')
+UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
+CHUNK = 100  # pages per job when several processes render
+PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 Progress = Callable[[int], None]
+Job = tuple[str, int, int]  # a language's search index ("index", lang, 0, 0) or pages[start:stop]
 
 
 @dataclass(frozen=True)
@@ -62,18 +67,6 @@ class BrokenLink:
 
 
 @dataclass(frozen=True)
-class IndexSize:
-    """Bytes of one language's offline search index (and its snippet text), raw and gzipped."""
-
-    lang: str
-    articles: int
-    raw: int
-    gzipped: int
-    text_raw: int
-    text_gzipped: int
-
-
-@dataclass(frozen=True)
 class BuildReport:
     """What a build wrote."""
 
@@ -83,6 +76,27 @@ class BuildReport:
     size: int
     seconds: float
     indexes: tuple[IndexSize, ...]
+
+
+@dataclass(frozen=True)
+class IndexedLibrary(Library):
+    """The same Library, answering ``in_category`` from a table: the export asks it twice for each
+    of thousands of articles, and the plain lookup scans every article each time."""
+
+    _table: dict[Category, list[Article]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        table: dict[Category, list[Article]] = {}
+        for article in self.articles:
+            table.setdefault(article.category, []).append(article)
+        object.__setattr__(self, "_table", {c: sorted(a, key=sort_key) for c, a in table.items()})
+
+    def in_category(self, category: Category) -> list[Article]:
+        return list(self._table.get(category, ()))
+
+
+# --- links ------------------------------------------------------------------------------------
 
 
 def file_for(path: str) -> str:
@@ -96,33 +110,48 @@ def file_for(path: str) -> str:
 
 def relative(target: str, page_file: str) -> str:
     """``target`` (a file path from the site's root) relative to the folder of ``page_file``."""
-    start = posixpath.dirname(page_file.lstrip("/")) or "."
-    return posixpath.relpath(target.lstrip("/"), start)
+    to = target.lstrip("/").split("/")
+    start = page_file.lstrip("/").split("/")[:-1]
+    common = 0
+    while common < len(start) and common < len(to) - 1 and start[common] == to[common]:
+        common += 1
+    return "../" * (len(start) - common) + "/".join(to[common:])
 
 
-def local_link(value: str, page: Page) -> str | None:
-    """The relative form of an internal link on ``page``; None for external links and fragments."""
+@lru_cache(maxsize=16384)
+def _site_target(value: str) -> tuple[str, str]:
+    """An absolute site path (``/nb/search?q=x``) as the file serving it and what follows the path;
+    static files drop their cache-busting query."""
+    parts = urlsplit(value)
+    rest = "?" + parts.query if parts.query and not parts.path.startswith("/static/") else ""
+    return file_for(parts.path), rest + ("#" + parts.fragment if parts.fragment else "")
+
+
+def local_link(value: str, page: Page, base_url: str = "") -> str | None:
+    """The relative form of an internal link on ``page`` (absolute on ``base_url`` when given);
+    None for external links and fragments."""
     if not value or value.startswith("#"):
         return None
     if value.startswith(PLACEHOLDER):
         value = value[len(PLACEHOLDER) :] or "/"
     elif SCHEME.match(value):
         return None
-    parts = urlsplit(urljoin(page.path, value))
-    target = relative(file_for(parts.path), page.file)
-    if parts.query and not parts.path.startswith("/static/"):  # static files drop the cache buster
-        target += "?" + parts.query
-    return target + ("#" + parts.fragment if parts.fragment else "")
+    if not value.startswith("/"):  # relative in the source, as in articles: ../other-slug/
+        value = urljoin(page.path, value)
+    target, rest = _site_target(value)
+    return base_url + target + rest if base_url else relative(target, page.file) + rest
 
 
-def rewrite_html(text: str, page: Page) -> str:
-    """Every internal href, src, form action and index address of a page made relative."""
+def rewrite_html(text: str, page: Page, base_url: str = "") -> str:
+    """Every internal href, src, form action and index address of a page made relative (or, with
+    ``base_url``, absolute: for the 404 pages a host serves at any depth)."""
 
     def replace(match: re.Match[str]) -> str:
-        found = local_link(html.unescape(match["value"]), page)
+        value = match["value"]
+        found = local_link(html.unescape(value) if "&" in value else value, page, base_url)
         if found is None:
             return match.group()
-        return f'{match["attr"]}{html.escape(found)}"'
+        return f'{match["attr"]}{html.escape(found) if UNSAFE.search(found) else found}"'
 
     return LINK.sub(replace, text)
 
@@ -139,15 +168,13 @@ def broken_links(library: Library, files: set[str]) -> list[BrokenLink]:
         for target in article.links:
             if not target or target.startswith("#") or SCHEME.match(target):
                 continue
-            path = urlsplit(urljoin(article.url, target)).path
+            path = unquote(urlsplit(urljoin(article.url, target)).path)
             if file_for(path) not in files:
                 found.setdefault((article.path, target), BrokenLink(article.path, target))
     return list(found.values())
 
 
-def _size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
+# --- the build folder -------------------------------------------------------------------------
 
 
 def check_target(out: Path, root: Path) -> None:
@@ -175,6 +202,25 @@ def swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)  # the new build is in place; a leftover is only clutter
 
 
+def remove_leftovers(out: Path) -> None:
+    """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes."""
+    for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
+        for leftover in out.parent.glob(pattern):
+            pid = leftover.name.rsplit("-", 1)[-1]
+            if (leftover / MARKER).is_file() and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def write_zip(folder: Path, target: Path) -> Path:
     """``folder`` as a zip beside ``target`` (renamed into place later); entries under one folder."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -186,17 +232,37 @@ def write_zip(folder: Path, target: Path) -> Path:
     return temporary
 
 
+def _size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+_FORKED: tuple[Exporter, Path, list[Page]] | None = None  # what a forked worker process works on
+
+
+def _forked_job(job: Job) -> int | IndexSize:
+    assert _FORKED is not None, "a build job outside a build"
+    exporter, folder, pages = _FORKED
+    return exporter.run_job(job, folder, pages)
+
+
 class Exporter:
     """Renders a knowledge base's site as static files; load once, then check links and build."""
 
-    def __init__(self, settings: Settings, base_url: str = "") -> None:
+    def __init__(self, settings: Settings, base_url: str = "", workers: int = 0) -> None:
         self.settings = settings
         self.base_url = (base_url or settings.base_url).rstrip("/")
+        self.workers = workers or available_cpus()
         served = dataclasses.replace(settings, base_url=self.base_url or PLACEHOLDER)
         self.app = create_app(served, index=False)
         self.app.config.update(KB_OFFLINE=True, KB_OFFLINE_BASE_URL=self.base_url)
-        loaded = self.app.extensions["kb"].loaded
-        self.library: Library = loaded.library
+        live = self.app.extensions["kb"]
+        plain = live.loaded.library
+        self.library: Library = IndexedLibrary(plain.articles, plain.categories, plain.languages)
+        loaded = dataclasses.replace(live.loaded, library=self.library)
+        self.app.extensions["kb"] = dataclasses.replace(live, loaded=loaded)
         self.problems: tuple[ContentError, ...] = tuple(loaded.problems)
 
     def pages(self) -> list[Page]:
@@ -205,7 +271,7 @@ class Exporter:
         pages = [Page("/", "/index.html"), Page("/404.html", "/404.html", request="/404/not-found")]
         pages += [Page(p, file_for(p)) for p in site_urls(self.library, languages)]
         for code in languages:
-            pages += [Page(f"/{code}/search", f"/{code}/search/index.html")]
+            pages.append(Page(f"/{code}/search", f"/{code}/search/index.html"))
             pages += [Page(f"/{code}/404.html", f"/{code}/404.html"), Page(f"/{code}/feed.xml", "")]
             if self.base_url:
                 pages.append(Page(f"/{code}/opensearch.xml", ""))
@@ -214,7 +280,7 @@ class Exporter:
         return [p if p.file else dataclasses.replace(p, file=p.path) for p in pages]
 
     def files(self) -> set[str]:
-        """The site path of every file the build writes (before index.html is appended)."""
+        """The site path of every file a build writes."""
         found = {p.file for p in self.pages()}
         found |= {f"/static/{p.name}" for p in STATIC_DIR.iterdir() if p.is_file()}
         found |= {
@@ -238,53 +304,66 @@ class Exporter:
                 body = render_template("root.html", default_language=self.settings.default_language)
                 return rewrite_html(body, page).encode("utf-8")
             try:
-                answer = app.preprocess_request()
-                if answer is None:
-                    answer = app.dispatch_request()
+                answer = app.preprocess_request() or app.dispatch_request()
             except HTTPException as exc:
                 answer = app.handle_user_exception(exc)
             response = app.make_response(answer)
-            expected = 404 if page.file.endswith("/404.html") else 200
-            if response.status_code != expected:
-                message = _("{path}: the page answered {status}").format(
-                    path=page.path, status=response.status_code
-                )
-                raise ExportError(message)
+            if response.status_code != (404 if page.file.endswith("/404.html") else 200):
+                message = _("{path}: the page answered {status}")
+                raise ExportError(message.format(path=page.path, status=response.status_code))
             text = response.get_data(as_text=True)
             if response.mimetype == "text/html":
-                return rewrite_html(text, page).encode("utf-8")
+                absolute = self.base_url if page.file.endswith("/404.html") else ""
+                return rewrite_html(text, page, absolute).encode("utf-8")
             return (text if self.base_url else rewrite_xml(text, page)).encode("utf-8")
 
-    def write(self, folder: Path, progress: Progress | None = None) -> tuple[int, list[IndexSize]]:
-        """Write every page, the static files and the search indexes into ``folder``."""
-        (folder / MARKER).write_text("kb build\n", encoding="utf-8")  # first: marks a leftover as ours
-        pages = self.pages()
-        for page in pages:
+    def run_job(self, job: Job, folder: Path, pages: list[Page]) -> int | IndexSize:
+        """One language's search index, or a run of pages, written into ``folder``."""
+        kind, start, stop = job
+        if kind != "pages":
+            return write_offline_index(folder, kind, self.library.in_language(kind))
+        for page in pages[start:stop]:
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self.render(page))
+        return stop - start
+
+    def write(self, folder: Path, progress: Progress | None = None) -> tuple[int, list[IndexSize]]:
+        """Write every page, the static files and the search indexes into ``folder``; on a big site,
+        in several forked processes (they share the loaded library)."""
+        (folder / MARKER).write_text("kb build\n", encoding="utf-8")  # first: marks a leftover as ours
+        shutil.copytree(STATIC_DIR, folder / "static", ignore=shutil.ignore_patterns(".*"))
+        pages = self.pages()
+        jobs: list[Job] = [(code, 0, 0) for code in self.settings.languages]
+        jobs += [("pages", i, min(i + CHUNK, len(pages))) for i in range(0, len(pages), CHUNK)]
+        forking = "fork" in multiprocessing.get_all_start_methods()  # shares the loaded library
+        parallel = forking and self.workers > 1 and len(pages) >= PARALLEL_FROM
+        results = self._run_forked(jobs, folder, pages, progress) if parallel else []
+        for job in [] if parallel else jobs:
+            results.append(self.run_job(job, folder, pages))
             if progress:
-                progress(1)
-        shutil.copytree(STATIC_DIR, folder / "static", ignore=shutil.ignore_patterns("*.map", ".*"))
-        sizes = []
-        for code in self.settings.languages:
-            built = build_offline_index(code, self.library.in_language(code))
-            index, text = built.index_js.encode("utf-8"), built.text_js.encode("utf-8")
-            (folder / code / "search" / "index.js").write_bytes(index)
-            (folder / code / "search" / "text.js").write_bytes(text)
-            sizes.append(
-                IndexSize(
-                    code,
-                    built.articles,
-                    len(index),
-                    len(gzip.compress(index, 6)),
-                    len(text),
-                    len(gzip.compress(text, 6)),
-                )
-            )
-            if progress:
-                progress(1)
+                progress(_steps(results[-1]))
+        sizes = sorted(
+            (r for r in results if isinstance(r, IndexSize)), key=lambda s: jobs.index((s.lang, 0, 0))
+        )
         return len(pages), sizes
+
+    def _run_forked(
+        self, jobs: list[Job], folder: Path, pages: list[Page], progress: Progress | None
+    ) -> list[int | IndexSize]:
+        global _FORKED
+        _FORKED = (self, folder, pages)
+        results: list[int | IndexSize] = []
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        try:
+            for future in as_completed([pool.submit(_forked_job, job) for job in jobs]):
+                results.append(future.result())
+                if progress:
+                    progress(_steps(results[-1]))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _FORKED = None
+        return results
 
     def build(self, out: Path, zip_file: Path | None = None, progress: Progress | None = None) -> BuildReport:
         """Build into a sibling folder, then swap it in; on any failure the old build stays."""
@@ -294,53 +373,33 @@ class Exporter:
         staging = out.with_name(f".{out.name}.new-{os.getpid()}")
         archive: Path | None = None
         try:
-            _remove_leftovers(out)
-            staging.mkdir(parents=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(out)
+            staging.mkdir()
             pages, sizes = self.write(staging, progress)
             if zip_file is not None:
                 archive = write_zip(staging, zip_file.absolute())
             swap_in(staging, out)
-            if archive is not None and zip_file is not None:
-                os.replace(archive, zip_file.absolute())
+            if archive is not None:
+                os.replace(archive, zip_file.absolute())  # type: ignore[union-attr]
         except OSError as exc:
-            raise ExportError(
-                _("cannot write the build to {path}: {reason}").format(
-                    path=out, reason=exc.strerror or str(exc)
-                )
-                + " – "
-                + _("the previous build is unchanged")
-            ) from exc
+            reason = exc.strerror or str(exc)
+            message = _("cannot write the build to {path}: {reason}").format(path=out, reason=reason)
+            raise ExportError(message + " – " + _("the previous build is unchanged")) from exc
         finally:
             for leftover in (staging, archive):
-                if leftover is not None and leftover.exists():
-                    _remove(leftover)
+                if leftover is not None and leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                elif leftover is not None and leftover.exists():
+                    leftover.unlink()
         files, size = _size(out)
         return BuildReport(out, pages, files, size, time.perf_counter() - started, tuple(sizes))
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+def available_cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Folders an interrupted build left beside ``out``: kb builds (with the marker) of dead processes."""
-    if not out.parent.is_dir():
-        return
-    for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
-        for leftover in out.parent.glob(pattern):
-            pid = leftover.name.rsplit("-", 1)[-1]
-            if leftover.is_dir() and (leftover / MARKER).is_file() and pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _steps(result: int | IndexSize) -> int:
+    return 1 if isinstance(result, IndexSize) else result

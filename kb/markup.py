@@ -11,6 +11,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
@@ -91,12 +92,53 @@ def _render_link_open(
     return renderer.renderToken(tokens, idx, options, env)
 
 
+def _render_cell_open(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A table column's alignment as a class: the site's CSP blocks ``style`` attributes."""
+    token = tokens[idx]
+    style = str(token.attrGet("style") or "")
+    if style.startswith("text-align:"):
+        del token.attrs["style"]
+        token.attrJoin("class", "align-" + style.removeprefix("text-align:"))
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+def _keep_deep_text(md: MarkdownIt) -> None:
+    """Past ``maxNesting``, keep the deeper lines as one flat paragraph instead of dropping them.
+
+    markdown-it skips every line of a block nested deeper than ``maxNesting`` (the bound that keeps
+    its recursion safe); for a list that is the rest of the document, lost without a word.
+    """
+    tokenize = md.block.tokenize
+
+    def bounded(state: StateBlock, start: int, end: int) -> None:
+        if state.level < MAX_NESTING:
+            tokenize(state, start, end)
+            return
+        line = start
+        while line < end and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+            line += 1
+        text = state.getLines(start, line, state.blkIndent, False).strip()
+        if text:
+            state.push("paragraph_open", "p", 1).map = [start, line]
+            inline = state.push("inline", "", 0)
+            inline.content, inline.map, inline.children = text, [start, line], []
+            state.push("paragraph_close", "p", -1)
+        state.line = line
+
+    md.block.tokenize = bounded  # type: ignore[method-assign, assignment]
+
+
 def create_parser() -> MarkdownIt:
     """The one configured parser: js-default (raw HTML off), tables, footnotes, task lists."""
     md = MarkdownIt("js-default", {"highlight": highlight_code, "maxNesting": MAX_NESTING})
     md.use(footnote_plugin).use(tasklists_plugin)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
+    _keep_deep_text(md)
     return md
 
 

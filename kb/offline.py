@@ -12,17 +12,28 @@ page loads. Both files set a global from ``JSON.parse("…")`` (faster to load t
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from kb.analysis import TOKEN_PATTERN, _stopwords, fold, stem_analyzer
+from kb.analysis import (
+    MAX_SUFFIX_WORD,
+    MIN_SUFFIX,
+    MIN_SUFFIX_WORD,
+    TOKEN_PATTERN,
+    _stopwords,
+    stem_analyzer,
+)
 from kb.indexing import WEIGHTS, article_document
 from kb.model import Article, slugify
+from kb.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS, ONE_MAY_MISS_UP_TO
+from kb.search import MAX_EXPANSION, MIN_CORRECTABLE
 
-FORMAT = 1
+FORMAT = 2
 K1 = 1.2
 B = 0.75
 MAX_BODY_TF = 15  # BM25 has saturated long before; four bits keep the postings short
@@ -32,19 +43,23 @@ _SPLIT = re.compile(r"[-'’]")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def surface_words(text: str) -> Iterator[str]:
-    """The exact field's tokens: lowercased words, a hyphenated word joined and then its parts.
+def pieces(word: str) -> tuple[str, ...]:
+    """A lowercased token as the exact field holds it: a hyphenated word joined, then its parts."""
+    if "-" not in word and "'" not in word and "’" not in word:
+        return (word,)
+    parts = [p for p in _SPLIT.split(word) if p]
+    return ("".join(parts), *parts)
 
-    The same tokens as ``RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()``.
-    """
+
+def word_counts(text: str) -> Counter[str]:
+    """Each lowercased token of ``text`` (``RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()``), counted."""
+    return Counter([word.lower() for word in TOKEN_PATTERN.findall(text)])
+
+
+def surface_words(text: str) -> Iterator[str]:
+    """The exact field's tokens: lowercased words, a hyphenated word joined and then its parts."""
     for match in TOKEN_PATTERN.finditer(text):
-        word = match.group().lower()
-        if "-" in word or "'" in word or "’" in word:
-            parts = [p for p in _SPLIT.split(word) if p]
-            yield "".join(parts)
-            yield from parts
-        else:
-            yield word
+        yield from pieces(match.group().lower())
 
 
 class Stemmer:
@@ -53,6 +68,7 @@ class Stemmer:
     def __init__(self, lang: str) -> None:
         self.analyzer = stem_analyzer(lang)
         self.cache: dict[str, str | None] = {}
+        self.token_cache: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, word: str) -> str | None:
         try:
@@ -62,11 +78,26 @@ class Stemmer:
             self.cache[word] = stem
             return stem
 
-    def stems(self, text: str) -> Iterator[str]:
-        for word in surface_words(text):
-            stem = self(word)
-            if stem is not None:
-                yield stem
+    def terms(self, token: str) -> tuple[str, ...]:
+        """What the stemmed fields index for one lowercased token: its pieces' stems, stop words left out."""
+        try:
+            return self.token_cache[token]
+        except KeyError:
+            found = tuple(stem for stem in map(self, pieces(token)) if stem is not None)
+            self.token_cache[token] = found
+            return found
+
+
+@dataclass(frozen=True)
+class IndexSize:
+    """Bytes of one language's offline search index (and its snippet text), raw and gzipped."""
+
+    lang: str
+    articles: int
+    raw: int
+    gzipped: int
+    text_raw: int
+    text_gzipped: int
 
 
 @dataclass(frozen=True)
@@ -91,96 +122,155 @@ def js_sort_key(text: str) -> bytes:
     return text.encode("utf-16-be")
 
 
-def _postings(entries: list[tuple[int, int]], bits: int) -> list[int]:
-    """Doc ids as gaps, each packed with a small value: ``gap << bits | value``."""
+TERMINAL = "0123456789abcdefghijklmnopqrstuv"  # a number's last base-32 digit
+CONTINUED = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"  # its other digits, most significant first
+NO_FORMS = "~"  # a stem none of whose words starts with it (all in "irregular")
+
+
+def varints(numbers: Iterable[int]) -> str:
+    """Numbers as base-32 digits in JSON-safe letters; the last digit of each is from another set."""
+    out: list[str] = []
+    for number in numbers:
+        digits = [TERMINAL[number & 31]]
+        number >>= 5
+        while number:
+            digits.append(CONTINUED[number & 31])
+            number >>= 5
+        out.extend(reversed(digits))
+    return "".join(out)
+
+
+def _postings(entries: list[tuple[int, int]], bits: int) -> str:
+    """Doc ids as gaps, each packed with a small value (``gap << bits | value``), as varints: a
+    string parses far faster in the browser than an array of numbers, and is decoded only when
+    a query needs that term."""
     packed, last = [], 0
     for doc, value in entries:
         packed.append((doc - last) << bits | value)
         last = doc
-    return packed
+    return varints(packed)
+
+
+@dataclass
+class _Collected:
+    """What one pass over a language's articles gathers."""
+
+    docs: list[list[object]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    body: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    meta: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    lengths: int = 0
+
+    def add(self, article: Article, stem: Stemmer) -> None:
+        number = len(self.docs)
+        fields = article_document(article)
+        counts: dict[str, int] = {}
+        for token, n in word_counts(str(fields["body"])).items():
+            self.words.add(token)
+            for term in stem.terms(token):
+                counts[term] = counts.get(term, 0) + n
+        weighted: dict[str, float] = {}
+        for name in ("title", "keywords", "headings"):
+            for token, n in word_counts(str(fields[name])).items():
+                self.words.add(token)
+                for term in stem.terms(token):
+                    weighted[term] = weighted.get(term, 0.0) + WEIGHTS[name] * n
+        for term, tf in counts.items():
+            self.body.setdefault(term, []).append((number, min(tf, MAX_BODY_TF)))
+        for term, weight in weighted.items():
+            self.meta.setdefault(term, []).append((number, min(round(2 * weight), MAX_META)))
+        length = sum(counts.values())
+        self.lengths += length
+        changed = article.last_changed
+        tags = " ".join(slugify(t) for t in article.tags)
+        day = changed.year * 10000 + changed.month * 100 + changed.day
+        category = article.category
+        self.docs.append(
+            [article.slug, article.title, category.name, category.slug, article.author, day, tags, length]
+        )
+        self.texts.append(" ".join(article.text.split())[:TEXT_CHARS])
+
+    def has(self, term: str) -> bool:
+        return term in self.body or term in self.meta
+
+    def surfaces(self) -> set[str]:
+        """The exact field's vocabulary: every word, hyphenated ones joined and split."""
+        return {piece for word in self.words for piece in pieces(word)}
+
+
+def _vocabulary(
+    found: _Collected, stem: Stemmer, stop: set[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each stem's surface forms as suffixes, the forms that do not start with their stem, and
+    (added to ``stop``) the words the server's analyzer drops."""
+    forms: dict[str, list[str]] = {}
+    irregular: dict[str, str] = {}
+    for word in found.surfaces():
+        term = stem(word)
+        if term is None:
+            stop.add(word)
+        elif not found.has(term):
+            continue  # cannot happen for text the stem fields index too; never point at nothing
+        elif word.startswith(term):
+            forms.setdefault(term, []).append(word[len(term) :])
+        else:
+            irregular[word] = term
+    return forms, irregular
 
 
 def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
     """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights."""
     stem = Stemmer(lang)
-    docs: list[list[object]] = []
-    texts: list[str] = []
-    body: dict[str, list[tuple[int, int]]] = {}
-    meta: dict[str, list[tuple[int, int]]] = {}
-    surfaces: set[str] = set()
-    lengths = 0
-    for number, article in enumerate(sorted(articles, key=lambda a: a.slug)):
-        fields = article_document(article)
-        counts = Counter(stem.stems(str(fields["body"])))
-        weighted: Counter[str] = Counter()
-        for name in ("title", "keywords", "headings"):
-            for term in stem.stems(str(fields[name])):
-                weighted[term] += WEIGHTS[name]
-        for term, tf in counts.items():
-            body.setdefault(term, []).append((number, min(tf, MAX_BODY_TF)))
-        for term, weight in weighted.items():
-            meta.setdefault(term, []).append((number, min(round(2 * weight), MAX_META)))
-        surfaces.update(surface_words(str(fields["exact"])))
-        length = sum(counts.values())
-        lengths += length
-        changed = article.last_changed
-        docs.append(
-            [
-                article.slug,
-                article.title,
-                article.category.name,
-                article.category.slug,
-                article.author,
-                changed.year * 10000 + changed.month * 100 + changed.day,
-                " ".join(slugify(t) for t in article.tags),
-                length,
-            ]
-        )
-        texts.append(" ".join(article.text.split())[:TEXT_CHARS])
-    forms: dict[str, list[str]] = {}
-    irregular: dict[str, str] = {}
+    found = _Collected()
+    for article in sorted(articles, key=lambda a: a.slug):
+        found.add(article, stem)
     stop = set(_stopwords(lang))
-    for word in surfaces:
-        term = stem(word)
-        if term is None:
-            stop.add(word)
-        elif term not in body and term not in meta:
-            continue  # a part of a hyphenated word that only counts joined (a stop word elsewhere)
-        elif word.startswith(term):
-            forms.setdefault(term, []).append(word[len(term) :])
-        else:
-            irregular[word] = term
-    terms = sorted(set(body) | set(meta), key=js_sort_key)
-    folded: dict[str, set[str]] = {}
-    for word in [*terms, *surfaces]:
-        base = fold(word)
-        term = word if word in body or word in meta else stem(word)
-        if base != word and term is not None and (term in body or term in meta):
-            folded.setdefault(base, set()).add(term)
-    rows = [
-        [
-            term,
-            " ".join(sorted(forms[term], key=js_sort_key)) if term in forms else None,
-            _postings(body.get(term, []), 4),
-            _postings(meta.get(term, []), 6),
-        ]
-        for term in terms
-    ]
+    forms, irregular = _vocabulary(found, stem, stop)
+    terms = sorted(set(found.body) | set(found.meta), key=js_sort_key)
     index = {
         "format": FORMAT,
         "lang": lang,
         "k1": K1,
         "b": B,
-        "avgdl": round(lengths / len(docs), 2) if docs else 1,
-        "docs": docs,
-        "terms": rows,
-        "irregular": irregular,
-        "folded": {k: " ".join(sorted(v)) for k, v in sorted(folded.items())},
+        "suffix": [MIN_SUFFIX, MIN_SUFFIX_WORD, MAX_SUFFIX_WORD],  # the compound field's tails
+        # the server's limits: characters, words, prefix expansion, shortest correctable word, and
+        # required_matches(): up to this many words all must match, up to this many all but one
+        "query": [
+            MAX_QUERY_CHARS,
+            MAX_WORDS,
+            MAX_EXPANSION,
+            MIN_CORRECTABLE,
+            ALL_REQUIRED_UP_TO,
+            ONE_MAY_MISS_UP_TO,
+        ],
+        "avgdl": round(found.lengths / len(found.docs), 2) if found.docs else 1,
+        "docs": found.docs,
+        # One entry per stem, in the same order in each column: a few long strings parse fast.
+        "stems": "\n".join(terms),
+        "forms": "\n".join(
+            " ".join(sorted(forms[t], key=js_sort_key)) if t in forms else NO_FORMS for t in terms
+        ),
+        "body": ",".join(_postings(found.body.get(t, []), 4) for t in terms),
+        "meta": ",".join(_postings(found.meta.get(t, []), 6) for t in terms),
+        "irregular": dict(sorted(irregular.items())),
         "stop": " ".join(sorted(stop)),
     }
     return OfflineIndex(
         lang=lang,
         index_js=js_global(f"KB_INDEX_{lang}", index),
-        text_js=js_global(f"KB_TEXT_{lang}", texts),
-        articles=len(docs),
+        text_js=js_global(f"KB_TEXT_{lang}", found.texts),
+        articles=len(found.docs),
     )
+
+
+def write_offline_index(folder: Path, lang: str, articles: Iterable[Article]) -> IndexSize:
+    """Write ``<lang>/search/index.js`` and ``text.js`` under ``folder``; say how big they are."""
+    built = build_offline_index(lang, articles)
+    index, text = built.index_js.encode("utf-8"), built.text_js.encode("utf-8")
+    target = folder / lang / "search"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "index.js").write_bytes(index)
+    (target / "text.js").write_bytes(text)
+    gzipped = len(gzip.compress(index, 6))
+    return IndexSize(lang, built.articles, len(index), gzipped, len(text), len(gzip.compress(text, 6)))

@@ -20,6 +20,23 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufe
 DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
+ALL_REQUIRED_UP_TO = 2  # one or two words: every word must match
+ONE_MAY_MISS_UP_TO = 6  # three to six: all but one (questions carry words no article uses)
+
+
+def required_matches(words: int) -> int:
+    """How many of a query's ``words`` an article must match; the server and offline search agree.
+
+    Up to two words, all; up to six, all but one (complete matches still rank first); a longer,
+    natural-language question is ranked by how many of its words an article matches, and how well.
+    """
+    if words <= ALL_REQUIRED_UP_TO:
+        return words
+    if words <= ONE_MAY_MISS_UP_TO:
+        return words - 1
+    return 1
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated where it is shown, in the reader's language."""
     return message

@@ -8,6 +8,7 @@ import itertools
 import math
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from kb.analysis import fold
 from kb.indexing import current_dir, open_index
 from kb.markup import make_excerpt
 from kb.model import slugify
-from kb.query import N_, Notice, ParsedQuery, parse_query
+from kb.query import N_, Notice, ParsedQuery, parse_query, required_matches
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -36,6 +37,7 @@ FOLDED_BOOST = 0.5
 COMPOUND_BOOST = 0.5
 PHRASE_BOOST = 2.0
 MIN_CORRECTABLE = 4
+COORDINATION = 0.5  # how much the share of query words matched scales an article's score
 MIN_PREFIX_SNIPPET = 3
 SNIPPET_WORD = re.compile(r"\w+(?:-\w+)*")
 
@@ -167,8 +169,26 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bool) -> wq.Query | None:
-    """The ranking query: all words required (or any, for the fallback), phrases boosted."""
+@dataclass(frozen=True)
+class Built:
+    """A ranking query, and the word queries of which an article must match ``need``."""
+
+    query: wq.Query
+    words: tuple[wq.Query, ...] = ()
+    need: int = 0
+
+    def allowed(self, searcher: Searcher) -> set[int] | None:
+        """The documents matching at least ``need`` words, when that is neither all nor any."""
+        if not 1 < self.need < len(self.words):
+            return None
+        counts: Counter[int] = Counter()
+        for word in self.words:
+            counts.update(set(searcher.docs_for_query(word)))
+        return {doc for doc, count in counts.items() if count >= self.need}
+
+
+def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bool) -> Built | None:
+    """The ranking query: words required as ``required_matches`` says (any, for the fallback)."""
     required: list[wq.Query] = []
     for word in parsed.words:
         built = word_query(ix, word)
@@ -189,7 +209,8 @@ def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bo
             required.append(built)
     if not required:
         return None
-    main: wq.Query = wq.Or(required) if any_term or parsed.any_term else wq.And(required)
+    need = 1 if any_term or parsed.any_term else required_matches(len(required))
+    main: wq.Query = wq.And(required) if need == len(required) else wq.Or(required, scale=COORDINATION)
     if len(parsed.words) > 1:
         bonus = phrase_query(ix, parsed.words, boost=PHRASE_BOOST)
         if bonus is not None:
@@ -198,7 +219,7 @@ def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bo
         excluded = [q for q in (word_query(ix, w) for w in parsed.excluded) if q is not None]
         if excluded:
             main = wq.AndNot(main, wq.Or(excluded))
-    return main
+    return Built(main, tuple(required), need)
 
 
 def parsed_words(text: str) -> tuple[str, ...]:
@@ -317,11 +338,14 @@ class SearchService:
         if parsed.is_empty:
             if filters == (None, None):
                 return empty
-            return self._run(searcher, wq.Every(), filters, empty, "date")
+            return self._run(searcher, Built(wq.Every()), filters, empty, "date")
         fallback = None
         built = build_query(ix, searcher, parsed, any_term=False)
         result = self._run(searcher, built, filters, empty, sort)
-        if result.total == 0 and len(parsed.words) + len(parsed.phrases) > 1:
+        if built is not None and result.total and built.need < len(built.words):
+            complete = next(iter(searcher.docs_for_query(wq.And(list(built.words)))), None)
+            fallback = None if complete is not None else "any-term"  # shown: not every word matched
+        if built is not None and result.total == 0 and built.need > 1:
             fallback = "any-term"
             built = build_query(ix, searcher, parsed, any_term=True)
             result = self._run(searcher, built, filters, empty, sort)
@@ -335,13 +359,15 @@ class SearchService:
     def _run(
         self,
         searcher: Searcher,
-        built: wq.Query | None,
+        plan: Built | None,
         filters: tuple[wq.Query | None, wq.Query | None],
         empty: SearchResult,
         sort: str,
     ) -> SearchResult:
-        if built is None:
+        if plan is None:
             return empty
+        built = plan.query
+        allowed = plan.allowed(searcher)
         other_filters, category_filter = filters
         full = wq.And([q for q in (built, other_filters, category_filter) if q is not None])
         wanted = empty.page * empty.page_size
@@ -350,6 +376,7 @@ class SearchService:
             sortedby="date" if sort == "date" else None,
             reverse=sort == "date",
             groupedby="category",
+            filter=allowed,
         )
         notices = list(empty.notices)
         try:
@@ -363,7 +390,9 @@ class SearchService:
             facets = self._facet_counts(searcher, results.groups("category"))
         else:
             unfiltered = wq.And([built, other_filters]) if other_filters is not None else built
-            groups = searcher.search(unfiltered, limit=1, groupedby="category").groups("category")
+            groups = searcher.search(unfiltered, limit=1, groupedby="category", filter=allowed).groups(
+                "category"
+            )
             facets = self._facet_counts(searcher, groups)
         start = (empty.page - 1) * empty.page_size
         words = parsed_words(empty.query)

@@ -45,8 +45,10 @@ def test_toc_lists_every_heading_with_its_level_and_plain_text() -> None:
 
 def test_tables() -> None:
     html = render_markdown("| Rolle | Tilgang |\n|:--|--:|\n| Admin | Alt |\n").html
-    assert '<th style="text-align:left">Rolle</th>' in html
-    assert '<td style="text-align:right">Alt</td>' in html
+    # Alignment as classes, not style attributes: the CSP forbids inline styles.
+    assert '<th class="align-left">Rolle</th>' in html
+    assert '<td class="align-right">Alt</td>' in html
+    assert "style=" not in html
     assert html.startswith("<table>\n<thead>")
 
 

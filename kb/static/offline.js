@@ -18,10 +18,6 @@
   var SPLIT = /[-'’]/;
   var FOLDING = { "æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d" };
   var STOP = -2;
-  var MAX_EXPANSION = 40;
-  var MIN_SUFFIX = 4;
-  var MIN_SUFFIX_WORD = 7;
-  var MIN_CORRECTABLE = 4;
   var SNIPPET_CHARS = 220;
   var SNIPPET_BEFORE = 60;
   var PAGE_SIZE = 10;
@@ -46,45 +42,79 @@
 
   /* ---- the index ---- */
 
+  /* Postings are varints: base-32 digits, the last one of each number from "0"-"v", the others
+     (most significant first) from "A"-"Z", "w"-"z", "-" and "_" (kb.offline.varints). */
+  var DIGITS = (function () {
+    var table = new Int8Array(128).fill(-1), terminal = "0123456789abcdefghijklmnopqrstuv";
+    var continued = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_";
+    for (var i = 0; i < 32; i++) {
+      table[terminal.charCodeAt(i)] = i;
+      table[continued.charCodeAt(i)] = 32 + i;
+    }
+    return table;
+  })();
+
+  function decode(text) {
+    var out = [], value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var digit = DIGITS[text.charCodeAt(i)];
+      if (digit >= 32) value = value * 32 + digit - 32;
+      else { out.push(value * 32 + digit); value = 0; }
+    }
+    return out;
+  }
+
+  function countNumbers(text) {
+    var n = 0;
+    for (var i = 0; i < text.length; i++) if (DIGITS[text.charCodeAt(i)] < 32) n++;
+    return n;
+  }
+
+  /* One language's index: columns with one entry per stem, stems sorted as JavaScript compares. */
   function Index(data, url) {
     this.lang = data.lang;
     this.url = url;
     this.docs = data.docs;
-    this.terms = data.terms;
+    this.stems = data.stems ? data.stems.split("\n") : [];
+    this.formsText = data.forms ? data.forms.split("\n") : [];
+    this.body = data.body ? data.body.split(",") : [];
+    this.meta = data.meta ? data.meta.split(",") : [];
     this.k1 = data.k1;
     this.b = data.b;
     this.avgdl = data.avgdl || 1;
+    this.suffix = data.suffix;  /* [shortest tail, shortest and longest word with tails] */
+    this.limits = data.query;  /* [characters, words, prefix expansion, shortest correctable, all-required up to, one-may-miss up to] */
     this.irregular = data.irregular;
-    this.folded = data.folded;
     this.stop = Object.create(null);
     var stop = data.stop ? data.stop.split(" ") : [];
     for (var i = 0; i < stop.length; i++) this.stop[stop[i]] = true;
     this.scoredCache = Object.create(null);
     this.formsCache = Object.create(null);
+    this.dfCache = Object.create(null);
     this.allSurfaces = null;
-    this.foldedKeys = null;
+    this.foldedStems = null;
   }
 
-  /* Binary search over the stems, sorted by UTF-16 code units as JavaScript compares strings. */
   Index.prototype.lowerBound = function (text) {
-    var lo = 0, hi = this.terms.length;
+    var lo = 0, hi = this.stems.length;
     while (lo < hi) {
       var mid = (lo + hi) >>> 1;
-      if (this.terms[mid][0] < text) lo = mid + 1; else hi = mid;
+      if (this.stems[mid] < text) lo = mid + 1; else hi = mid;
     }
     return lo;
   };
 
   Index.prototype.find = function (stem) {
     var at = this.lowerBound(stem);
-    return at < this.terms.length && this.terms[at][0] === stem ? at : -1;
+    return at < this.stems.length && this.stems[at] === stem ? at : -1;
   };
 
+  /* The suffixes that make the stem's words ("" for the stem itself); none if all are irregular. */
   Index.prototype.forms = function (term) {
     var found = this.formsCache[term];
     if (found === undefined) {
-      var raw = this.terms[term][1];
-      found = raw === null ? [] : raw.split(" ");
+      var raw = this.formsText[term];
+      found = raw === "~" ? [] : raw.split(" ");
       this.formsCache[term] = found;
     }
     return found;
@@ -101,24 +131,29 @@
     return -1;
   };
 
+  /* Articles with the term (an upper bound when it is in both the body and the headings). */
   Index.prototype.df = function (term) {
-    return this.terms[term][2].length + this.terms[term][3].length;
+    var found = this.dfCache[term];
+    if (found === undefined) {
+      found = countNumbers(this.body[term]) + countNumbers(this.meta[term]);
+      this.dfCache[term] = found;
+    }
+    return found;
   };
 
   /* The terms with a surface form starting with ``prefix``, the most frequent first. */
   Index.prototype.prefixed = function (prefix, limit) {
     var found = [];
-    for (var at = this.lowerBound(prefix); at < this.terms.length; at++) {
-      var stem = this.terms[at][0];
-      if (stem.lastIndexOf(prefix, 0) !== 0) break;
-      if (this.terms[at][1] !== null) found.push(at);
+    for (var at = this.lowerBound(prefix); at < this.stems.length; at++) {
+      if (this.stems[at].lastIndexOf(prefix, 0) !== 0) break;
+      if (this.forms(at).length) found.push(at);
     }
     for (var n = 1; n < prefix.length; n++) {
       var term = this.find(prefix.slice(0, n));
       if (term < 0) continue;
       var forms = this.forms(term);
       for (var i = 0; i < forms.length; i++) {
-        if ((this.terms[term][0] + forms[i]).lastIndexOf(prefix, 0) === 0) { found.push(term); break; }
+        if ((this.stems[term] + forms[i]).lastIndexOf(prefix, 0) === 0) { found.push(term); break; }
       }
     }
     for (var word in this.irregular) {
@@ -134,28 +169,64 @@
 
   /* Long stems ending with ``tail`` (the server's compound field: engangspassord by passord). */
   Index.prototype.suffixed = function (tail) {
-    var found = [];
-    if (tail.length < MIN_SUFFIX) return found;
-    for (var i = 0; i < this.terms.length; i++) {
-      var stem = this.terms[i][0];
-      if (stem.length >= MIN_SUFFIX_WORD && stem.length > tail.length &&
+    var found = [], shortest = this.suffix[1], longest = this.suffix[2];
+    if (tail.length < this.suffix[0]) return found;
+    for (var i = 0; i < this.stems.length; i++) {
+      var stem = this.stems[i];
+      if (stem.length >= shortest && stem.length <= longest && stem.length > tail.length &&
           stem.indexOf(tail, stem.length - tail.length) !== -1) found.push(i);
     }
     return found;
   };
 
-  Index.prototype.foldedTerms = function (key) {
-    if (!Object.prototype.hasOwnProperty.call(this.folded, key)) return [];
-    var self = this;
-    return this.folded[key].split(" ").map(function (s) { return self.find(s); })
-      .filter(function (t) { return t >= 0; });
+  /* Stems with accents by their folded form (built on first use: kb.analysis.fold per stem). */
+  Index.prototype.folded = function () {
+    if (this.foldedStems) return this.foldedStems;
+    var map = Object.create(null);
+    for (var i = 0; i < this.stems.length; i++) {
+      var stem = this.stems[i];
+      if (!/[^\x00-\x7f]/.test(stem)) continue;
+      var key = fold(stem);
+      if (key !== stem) (map[key] = map[key] || []).push(i);
+    }
+    this.foldedStems = map;
+    return map;
+  };
+
+  /* The terms whose stem folds to ``key`` (the server's folded field holds folded stems). */
+  Index.prototype.foldedStem = function (key) {
+    return this.folded()[key] || [];
+  };
+
+  /* The terms one of whose words folds to ``word`` (soppelpost: søppelpost). */
+  Index.prototype.foldedTerms = function (word) {
+    var map = this.folded(), found = [];
+    for (var n = word.length; n >= 1; n--) {
+      var terms = map[word.slice(0, n)];
+      if (!terms) continue;
+      var rest = word.slice(n);
+      for (var i = 0; i < terms.length; i++) {
+        var forms = this.forms(terms[i]);
+        for (var j = 0; j < forms.length; j++) {
+          if (fold(forms[j]) === rest) { found.push(terms[i]); break; }
+        }
+        if (!rest && !forms.length) found.push(terms[i]);
+      }
+    }
+    return found;
   };
 
   Index.prototype.foldedPrefixed = function (prefix) {
-    if (!this.foldedKeys) this.foldedKeys = Object.keys(this.folded);
-    var found = [];
-    for (var i = 0; i < this.foldedKeys.length; i++) {
-      if (this.foldedKeys[i].lastIndexOf(prefix, 0) === 0) found = found.concat(this.foldedTerms(this.foldedKeys[i]));
+    var map = this.folded(), found = [];
+    for (var key in map) {
+      if (key.lastIndexOf(prefix, 0) === 0 || prefix.lastIndexOf(key, 0) === 0 && key.length >= 3) {
+        for (var i = 0; i < map[key].length; i++) {
+          var term = map[key][i], forms = this.forms(term);
+          for (var j = 0; j < forms.length; j++) {
+            if (fold(this.stems[term] + forms[j]).lastIndexOf(prefix, 0) === 0) { found.push(term); break; }
+          }
+        }
+      }
     }
     return found;
   };
@@ -163,9 +234,9 @@
   Index.prototype.surfaces = function () {
     if (this.allSurfaces) return this.allSurfaces;
     var all = [];
-    for (var i = 0; i < this.terms.length; i++) {
+    for (var i = 0; i < this.stems.length; i++) {
       var forms = this.forms(i);
-      for (var j = 0; j < forms.length; j++) all.push([this.terms[i][0] + forms[j], i]);
+      for (var j = 0; j < forms.length; j++) all.push([this.stems[i] + forms[j], i]);
     }
     for (var word in this.irregular) all.push([word, this.find(this.irregular[word])]);
     this.allSurfaces = all;
@@ -177,7 +248,7 @@
   Index.prototype.scored = function (term) {
     var cached = this.scoredCache[term];
     if (cached) return cached;
-    var row = this.terms[term], body = row[2], meta = row[3];
+    var body = decode(this.body[term]), meta = decode(this.meta[term]);
     var n = this.docs.length, k1 = this.k1, b = this.b;
     var idfBody = Math.log(1 + (n - body.length + 0.5) / (body.length + 0.5));
     var idfMeta = Math.log(1 + (n - meta.length + 0.5) / (meta.length + 0.5));
@@ -185,8 +256,8 @@
     var doc = 0, i, value, tf;
     for (i = 0; i < body.length; i++) {
       value = body[i];
-      doc += value >>> 4;
-      tf = value & 15;
+      doc += Math.floor(value / 16);
+      tf = value % 16;
       var norm = 1 - b + b * this.docs[doc][7] / this.avgdl;
       scores[doc] = idfBody * tf * (k1 + 1) / (tf + k1 * norm);
       docs.push(doc);
@@ -194,8 +265,8 @@
     doc = 0;
     for (i = 0; i < meta.length; i++) {
       value = meta[i];
-      doc += value >>> 6;
-      tf = (value & 63) / 2;
+      doc += Math.floor(value / 64);
+      tf = (value % 64) / 2;
       if (scores[doc] === undefined) { scores[doc] = 0; docs.push(doc); }
       scores[doc] += idfMeta * tf * (k1 + 1) / (tf + k1);
     }
@@ -214,32 +285,48 @@
     return out;
   }
 
-  /* A reader's query: words (a trailing * makes a prefix), -exclusions, OR, tag: and category:. */
-  function parseQuery(text, asYouType) {
+  var CHUNK = /(-)?(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))/g;
+  var FILTERS = ["category", "author", "tag", "after", "before", "date"];
+  var TRANSLITERATION = { "æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss" };
+
+  /* kb.model.slugify: ASCII, lowercase, other runs of characters turned into "-". */
+  function slugify(text) {
+    return text.toLowerCase().replace(/[æøåäöüéß]/g, function (c) { return TRANSLITERATION[c]; })
+      .normalize("NFKD").replace(/[^\x00-\x7f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+
+  /* A reader's query as kb.query reads it: words (a trailing * makes a prefix), "quoted words",
+     -exclusions, OR, and the tag: and category: filters (the other filters are ignored offline). */
+  function parseQuery(text, asYouType, limits) {
     var parsed = { words: [], excluded: [], tags: [], categories: [], any: false };
-    var negate = false;
-    var chunks = text.slice(0, 300).split(/\s+/).filter(Boolean);
+    var chunks = [], match, negate = false;
+    text = text.slice(0, limits[0]);
+    CHUNK.lastIndex = 0;
+    while ((match = CHUNK.exec(text)) !== null) chunks.push(match);
     chunks.forEach(function (chunk, at) {
-      if (chunk === "OR" || chunk === "||") { parsed.any = true; return; }
-      if (chunk === "AND" || chunk === "&&") return;
-      if (chunk === "NOT") { negate = true; return; }
-      var excluded = negate || chunk.charAt(0) === "-";
+      var field = (chunk[2] || "").toLowerCase();
+      var quoted = chunk[3] !== undefined;
+      var value = quoted ? chunk[3] : chunk[4] || "";
+      var excluded = Boolean(chunk[1]) || negate;
       negate = false;
-      var filter = /^(tag|category|author|after|before|date):(.*)$/i.exec(chunk.replace(/^-/, ""));
-      if (filter) {
-        var value = filter[2].replace(/"/g, "").toLowerCase();
-        if (filter[1].toLowerCase() === "tag" && value) parsed.tags.push(value);
-        if (filter[1].toLowerCase() === "category" && value) parsed.categories.push(value);
+      if (FILTERS.indexOf(field) >= 0) {
+        if (field === "tag" && slugify(value)) parsed.tags.push(slugify(value));
+        if (field === "category" && slugify(value)) parsed.categories.push(slugify(value));
         return;
       }
-      var last = at === chunks.length - 1;
-      var tokens = chunk.match(TOKEN) || [];
+      if (!field && !quoted) {
+        if (value === "OR" || value === "||") { parsed.any = true; return; }
+        if (value === "AND" || value === "&&") return;
+        if (value === "NOT") { negate = true; return; }
+      }
+      var tokens = (field ? field + " " + value : value).match(TOKEN) || [];
+      var last = at === chunks.length - 1 && !quoted;
       tokens.forEach(function (token, i) {
         var word = joined(token.toLowerCase());
-        var star = /\*$/.test(chunk) && i === tokens.length - 1;
-        var prefix = star || (asYouType && last && i === tokens.length - 1);
+        var final = i === tokens.length - 1;
+        var prefix = final && !quoted && (/\*$/.test(value) || (asYouType && last));
         if (excluded) parsed.excluded.push(word);
-        else if (parsed.words.length < 12) parsed.words.push({ text: word, prefix: prefix });
+        else if (parsed.words.length < limits[1]) parsed.words.push({ text: word, prefix: prefix });
       });
     });
     return parsed;
@@ -259,24 +346,25 @@
     var i, found;
     if (term >= 0) {
       addAlternative(alternatives, term, 1);
-      var stem = index.terms[term][0];
-      found = index.foldedTerms(fold(text)).concat(index.foldedTerms(fold(stem)));
+      var stem = index.stems[term];
+      found = index.foldedTerms(fold(text)).concat(index.foldedStem(fold(stem)));
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_FOLDED);
       found = index.suffixed(stem);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
     } else if (term === -1) {
       /* Not in the articles: accents left out, an inflection of a known stem, a longer compound. */
       var base = fold(text);
-      found = index.foldedTerms(base);
+      if (base !== text) addAlternative(alternatives, index.lookup(base), 1);  /* café typed, cafe written */
+      found = index.foldedTerms(base).concat(index.foldedStem(base));
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_GUESS);
       for (var n = text.length - 1; n >= Math.max(3, text.length - 4); n--) {
         var shorter = index.find(text.slice(0, n));
         if (shorter >= 0) { addAlternative(alternatives, shorter, W_GUESS); break; }
       }
       if (text.length >= 3) {
-        found = index.prefixed(text, MAX_EXPANSION);
+        found = index.prefixed(text, index.limits[2]);
         for (i = 0; i < found.length; i++) {
-          var close = index.terms[found[i]][0].length - text.length <= 3;
+          var close = index.stems[found[i]].length - text.length <= 3;
           addAlternative(alternatives, found[i], close ? W_GUESS : W_LOOSE);
         }
         found = index.foldedPrefixed(base);
@@ -286,7 +374,7 @@
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
     }
     if (word.prefix && text.length >= MIN_CHARS) {
-      found = index.prefixed(text, MAX_EXPANSION);
+      found = index.prefixed(text, index.limits[2]);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], 1);
     }
     return alternatives;
@@ -313,7 +401,7 @@
 
   /* The most frequent word of the articles one letter off ``word``, else two (as the server). */
   function correct(index, word) {
-    if (word.length < MIN_CORRECTABLE || !/^\p{L}+$/u.test(word)) return null;
+    if (word.length < index.limits[3] || !/^\p{L}+$/u.test(word)) return null;
     var surfaces = index.surfaces();
     for (var limit = 1; limit <= 2; limit++) {
       var best = null, bestDf = -1;
@@ -330,15 +418,21 @@
     return null;
   }
 
-  function matches(index, doc, parsed) {
+  function inCategory(index, doc, categories) {
     var info = index.docs[doc];
-    if (parsed.categories.length && parsed.categories.indexOf(info[3]) < 0 &&
-        parsed.categories.indexOf(info[2].toLowerCase()) < 0) return false;
-    if (parsed.tags.length) {
-      var tags = info[6] ? info[6].split(" ") : [];
-      if (!parsed.tags.some(function (t) { return tags.indexOf(t) >= 0; })) return false;
-    }
-    return true;
+    return !categories.length || categories.indexOf(info[3]) >= 0 || categories.indexOf(slugify(info[2])) >= 0;
+  }
+
+  function tagged(index, doc, tags) {
+    if (!tags.length) return true;
+    var have = index.docs[doc][6] ? index.docs[doc][6].split(" ") : [];
+    return tags.some(function (t) { return have.indexOf(t) >= 0; });
+  }
+
+  function requiredMatches(words, limits) {
+    if (words <= limits[4]) return words;
+    if (words <= limits[5]) return words - 1;
+    return 1;
   }
 
   function run(index, parsed, plans, anyTerm, strict) {
@@ -361,11 +455,12 @@
       var term = index.lookup(word);
       if (term >= 0) index.scored(term).docs.forEach(function (doc) { excluded[doc] = 1; });
     });
-    /* Every word required, except that of two or more words one may be missing (natural questions
-       carry words no article uses: "videoen starter ikke"); a coordination factor (the share of
-       words matched, as Lucene's classic scoring) keeps complete matches ahead of most partial ones. */
+    /* How many words an article must match, as the server's required_matches(): all of one or two,
+       all but one of three to six (questions carry words no article uses: "deltaker får ikke e-post"),
+       and for longer questions any; a coordination factor (the share of words matched, as Lucene's
+       classic scoring) keeps complete matches ahead of most partial ones. */
     var hits = [], complete = 0;
-    var needed = anyTerm ? 1 : strict || plans.length < 2 ? plans.length : plans.length - 1;
+    var needed = anyTerm ? 1 : strict ? plans.length : requiredMatches(plans.length, index.limits);
     for (var doc = 0; doc < n; doc++) {
       if (excluded[doc] || (plans.length && counts[doc] < needed)) continue;
       if (counts[doc] === plans.length) complete++;
@@ -377,10 +472,11 @@
     return { hits: hits, terms: terms, complete: complete };
   }
 
-  /* Search one language's index: all words required, else any word, else similar spellings. */
+  /* Search one language's index: words required as requiredMatches() says, else any word,
+     else similar spellings; facets, the tag: and category: filters and the page's category. */
   function search(index, text, options) {
     options = options || {};
-    var parsed = parseQuery(text, options.asYouType);
+    var parsed = parseQuery(text, options.asYouType, index.limits);
     var filters = parsed.tags.length || parsed.categories.length;
     var plans = [];
     parsed.words.forEach(function (word) {
@@ -406,7 +502,8 @@
       found = run(index, parsed, corrected, true, false);
       if (found.hits.length) result.fallback = "fuzzy";
     }
-    var all = found.hits;
+    /* Facets count the results without their category filter, as on the server. */
+    var all = found.hits.filter(function (hit) { return tagged(index, hit.doc, parsed.tags); });
     var facets = Object.create(null);
     all.forEach(function (hit) {
       var slug = index.docs[hit.doc][3];
@@ -415,10 +512,8 @@
     });
     result.facets = Object.keys(facets).map(function (k) { return facets[k]; })
       .sort(function (a, b) { return b.count - a.count || (a.name < b.name ? -1 : 1); });
-    result.hits = all.filter(function (hit) { return matches(index, hit.doc, parsed); });
-    if (options.category) {
-      result.hits = result.hits.filter(function (hit) { return index.docs[hit.doc][3] === options.category; });
-    }
+    var categories = parsed.categories.concat(options.category ? [options.category] : []);
+    result.hits = all.filter(function (hit) { return inCategory(index, hit.doc, categories); });
     result.terms = found.terms;
     return result;
   }
@@ -829,10 +924,11 @@
       var result = timed(index, text, options);
       return result.hits.map(function (hit) { return index.docs[hit.doc][0]; });
     },
+    fold: fold,
     lookup: function (lang, word) {
       var index = indexes[lang];
       var term = index ? index.lookup(word) : -1;
-      return term >= 0 ? index.terms[term][0] : null;
+      return term >= 0 ? index.stems[term] : null;
     },
     timings: timings
   };
