@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := node_modules/.installed
 
-.PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance clean
+.PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance soak fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ relevance: $(STAMP)
 
 bench-web: $(STAMP)
 	$(BIN)/python bench/load_web.py
+
+# Load at rising concurrency, re-index under load, pathological queries, long fuzzing and
+# kill -9 / full-disk / read-only faults; prints the summary table (under 10 minutes).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
+
+KB_FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	KB_FUZZ_EXAMPLES=$(KB_FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) node_modules build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

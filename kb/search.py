@@ -8,6 +8,7 @@ import itertools
 import math
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ MIN_CORRECTABLE = 4
 COORDINATION = 0.5  # how much the share of query words matched scales an article's score
 MIN_PREFIX_SNIPPET = 3
 SNIPPET_WORD = re.compile(r"\w+(?:-\w+)*")
+LATE = Notice(N_("The search took too long; these are the results found so far."))
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,11 @@ def fuzzy_fallback(parsed: ParsedQuery, suggestion: str | None) -> ParsedQuery:
     return replace(parsed, words=(), prefixes=(), phrases=(), fuzzy=words)
 
 
+def late(result: SearchResult) -> SearchResult:
+    """``result`` with the notice that the search ran out of time."""
+    return replace(result, notices=tuple(dict.fromkeys((*result.notices, LATE))))
+
+
 class SearchService:
     """Searches the indexes of one knowledge base; reopens an index when it was rebuilt or updated."""
 
@@ -326,6 +333,7 @@ class SearchService:
         sort: str = "relevance",
     ) -> SearchResult:
         """Search ``lang``'s articles for ``text``; never raises on what a reader types."""
+        deadline = time.monotonic() + TIME_LIMIT  # for the whole search, second passes included
         parsed = parse_query(text)
         page = max(1, page)
         limit = min(max(1, limit), MAX_PAGE_SIZE)
@@ -345,12 +353,16 @@ class SearchService:
         if built is not None and result.total and built.need < len(built.words):
             complete = next(iter(searcher.docs_for_query(wq.And(list(built.words)))), None)
             fallback = None if complete is not None else "any-term"  # shown: not every word matched
+        if time.monotonic() > deadline:  # no second pass once the time is spent (slow query, busy server)
+            return late(replace(result, fallback=fallback if result.total else None))
         if built is not None and result.total == 0 and built.need > 1:
             fallback = "any-term"
             built = build_query(ix, searcher, parsed, any_term=True)
             result = self._run(searcher, built, filters, empty, sort)
-        suggestion = self._suggestion(ix, searcher, parsed)
+        suggestion = self._suggestion(ix, searcher, parsed) if time.monotonic() < deadline else None
         if result.total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):
+            if time.monotonic() > deadline:
+                return late(replace(result, fallback=None, suggestion=suggestion))
             fallback = "fuzzy"
             built = build_query(ix, searcher, fuzzy_fallback(parsed, suggestion), any_term=True)
             result = self._run(searcher, built, filters, empty, sort)
@@ -383,7 +395,7 @@ class SearchService:
             limited = TimeLimitCollector(collector, TIME_LIMIT, use_alarm=False)
             searcher.search_with_collector(full, limited)
         except TimeLimit:
-            notices.append(Notice(N_("The search took too long; these are the results found so far.")))
+            notices.append(LATE)
         results = collector.results()
         total = len(results)
         if category_filter is None:

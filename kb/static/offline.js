@@ -22,7 +22,6 @@
   var SNIPPET_BEFORE = 60;
   var PAGE_SIZE = 10;
   var SUGGESTIONS = 8;
-  var DELAY = 120;
   var MIN_CHARS = 2;
   var W_FOLDED = 0.3;
   var W_COMPOUND = 0.2;
@@ -721,162 +720,23 @@
     box.hidden = false;
   }
 
-  /* ---- search-as-you-type: the same ARIA 1.2 combobox as search.js, fed by the offline index ---- */
+  /* ---- search-as-you-type: search.js's combobox (window.KBCombobox), fed by the offline index ---- */
 
-  function messages() {
-    var node = document.getElementById("suggest-messages");
-    var get = function (name, fallback) {
-      return (node && node.getAttribute("data-" + name)) || fallback;
-    };
-    return {
-      none: get("none", "No suggestions"),
-      one: get("one", "1 suggestion."),
-      many: get("many", "{n} suggestions."),
-      label: get("label", "Suggested articles"),
-      all: get("all", "See all results for “{q}”")
-    };
-  }
-
-  var counter = 0;
-
-  function enhance(input) {
-    var form = input.form;
-    if (!form) return;
-    var text = messages();
-    var id = "suggestions-" + (++counter);
-    var list = document.createElement("ul");
-    list.id = id;
-    list.className = "suggestions";
-    list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", text.label);
-    list.hidden = true;
-    var status = document.createElement("div");
-    status.className = "visually-hidden";
-    status.setAttribute("role", "status");
-    status.setAttribute("aria-live", "polite");
-    form.appendChild(list);
-    form.appendChild(status);
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
-    input.setAttribute("aria-controls", id);
-
+  function offlineSource(input) {
     var source = input.getAttribute("data-index");
     var lang = input.getAttribute("data-lang");
-    var timer = null, active = -1, items = [], lastQuery = "";
-
-    function close() {
-      list.hidden = true;
-      input.setAttribute("aria-expanded", "false");
-      input.removeAttribute("aria-activedescendant");
-      active = -1;
-    }
-
-    function select(index) {
-      var options = list.querySelectorAll("[role=option]");
-      if (!options.length) return;
-      if (index < 0) index = options.length - 1;
-      if (index >= options.length) index = 0;
-      for (var i = 0; i < options.length; i++) {
-        options[i].setAttribute("aria-selected", i === index ? "true" : "false");
-      }
-      active = index;
-      input.setAttribute("aria-activedescendant", options[index].id);
-      if (options[index].scrollIntoView) options[index].scrollIntoView({ block: "nearest" });
-    }
-
-    function go(index) {
-      var target = items[index];
-      if (target) window.location.assign(target.url);
-      else if (form.requestSubmit) form.requestSubmit();
-      else form.submit();
-    }
-
-    function option(index, title, meta, extraClass) {
-      var li = document.createElement("li");
-      li.id = id + "-" + index;
-      li.setAttribute("role", "option");
-      li.setAttribute("aria-selected", "false");
-      var strong = document.createElement("span");
-      strong.className = "suggestion-title" + (extraClass ? " " + extraClass : "");
-      strong.textContent = title;
-      li.appendChild(strong);
-      if (meta) {
-        var small = document.createElement("span");
-        small.className = "suggestion-meta";
-        small.textContent = meta;
-        li.appendChild(small);
-      }
-      li.addEventListener("mousedown", function (event) {
-        event.preventDefault();
-        go(index);
-      });
-      return li;
-    }
-
-    function show(query, results) {
-      list.textContent = "";
-      items = results;
-      items.forEach(function (hit, index) {
-        list.appendChild(option(index, hit.title, hit.category, ""));
-      });
-      list.appendChild(option(items.length, text.all.replace("{q}", query), "", "suggestion-all"));
-      active = -1;
-      input.removeAttribute("aria-activedescendant");
-      list.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-      var count = items.length;
-      status.textContent = count === 0 ? text.none : count === 1 ? text.one : text.many.replace("{n}", count);
-    }
-
-    function suggest() {
-      var query = input.value;
-      if (query.trim().length < MIN_CHARS) {
-        close();
-        status.textContent = "";
-        return;
-      }
-      if (query === lastQuery && !list.hidden) return;
-      lastQuery = query;
+    var suggest = function (query, done) {
       loadIndex(source, lang, function (index) {
-        if (!index || input.value !== query || document.activeElement !== input) return;
+        if (!index) return;
         var found = timed(index, query, { asYouType: !/\s$/.test(query) });
-        show(query, found.hits.slice(0, SUGGESTIONS).map(function (hit) {
+        done(found.hits.slice(0, SUGGESTIONS).map(function (hit) {
           var info = index.docs[hit.doc];
           return { title: info[1], category: info[2], url: articleUrl(index, hit.doc) };
         }));
       });
-    }
-
-    input.addEventListener("focus", function () { loadIndex(source, lang, function () {}); });
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(suggest, DELAY);
-    });
-    input.addEventListener("keydown", function (event) {
-      var open = !list.hidden;
-      if (event.key === "ArrowDown") {
-        event.preventDefault();
-        if (!open) { lastQuery = ""; suggest(); return; }
-        select(active + 1);
-      } else if (event.key === "ArrowUp") {
-        if (!open) return;
-        event.preventDefault();
-        select(active - 1);
-      } else if (event.key === "Enter") {
-        if (open && active >= 0) {
-          event.preventDefault();
-          go(active);
-        }
-      } else if (event.key === "Escape") {
-        if (open) {
-          event.preventDefault();
-          close();
-        }
-      }
-    });
-    input.addEventListener("blur", function () { setTimeout(close, 100); });
-    form.addEventListener("submit", close);
+    };
+    var warm = function () { loadIndex(source, lang, function () {}); };
+    return { suggest: suggest, warm: warm };
   }
 
   /* ---- the root page: the reader's language, as the server's Accept-Language choice ---- */
@@ -910,7 +770,8 @@
     }
     var inputs = document.querySelectorAll("input[data-index]");
     for (var i = 0; i < inputs.length; i++) {
-      enhance(inputs[i]);
+      var source = offlineSource(inputs[i]);
+      if (window.KBCombobox) window.KBCombobox.enhance(inputs[i], source.suggest, source.warm);
     }
     var box = document.getElementById("offline-results");
     if (box) resultsPage(box);

@@ -1,5 +1,7 @@
-/* kb search-as-you-type: enhances every input[data-suggest] into an ARIA 1.2 combobox with a listbox
-   of article suggestions from /api/suggest. Without JavaScript the forms simply submit to /<lang>/search.
+/* kb search-as-you-type: an ARIA 1.2 combobox with a listbox of article suggestions. On the live site
+   every input[data-suggest] is fed from /api/suggest; the offline export (offline.js) feeds the same
+   combobox from its index on disk through window.KBCombobox.enhance(input, source, warm).
+   Without JavaScript the forms simply submit to the search page.
    A classic script (no modules, no inline code): it must also run under a strict CSP and from file://. */
 (function () {
   "use strict";
@@ -22,9 +24,11 @@
     };
   }
 
-  function enhance(input) {
+  /* source(query, done) calls done([{title, category, url}, …]) when it has suggestions;
+     warm(), if given, runs when the box gets focus (to start loading what the source needs). */
+  function enhance(input, source, warm) {
     var form = input.form;
-    if (!form || !window.fetch) return;
+    if (!form) return;
     var text = messages();
     var id = "suggestions-" + (++counter);
     var list = document.createElement("ul");
@@ -46,7 +50,6 @@
     input.setAttribute("aria-controls", id);
 
     var timer = null;
-    var controller = null;
     var active = -1;
     var items = [];
     var lastQuery = "";
@@ -73,11 +76,9 @@
 
     function go(index) {
       var target = items[index];
-      if (target) {
-        window.location.assign(target.url);
-      } else {
-        form.submit();
-      }
+      if (target) window.location.assign(target.url);
+      else if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
     }
 
     function option(index, title, meta, extraClass) {
@@ -117,7 +118,7 @@
       status.textContent = count === 0 ? text.none : count === 1 ? text.one : text.many.replace("{n}", count);
     }
 
-    function fetchSuggestions() {
+    function suggest() {
       var query = input.value;
       if (query.trim().length < MIN_CHARS) {
         close();
@@ -126,27 +127,21 @@
       }
       if (query === lastQuery && !list.hidden) return;
       lastQuery = query;
-      if (controller) controller.abort();
-      controller = window.AbortController ? new AbortController() : null;
-      var url = input.getAttribute("data-suggest") + "?lang=" + encodeURIComponent(input.getAttribute("data-lang") || "") +
-        "&q=" + encodeURIComponent(query);
-      fetch(url, { headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
-        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-        .then(function (data) {
-          if (input.value === query && document.activeElement === input) show(query, data.results || []);
-        })
-        .catch(function () { /* offline or aborted: the form still works */ });
+      source(query, function (results) {
+        if (input.value === query && document.activeElement === input) show(query, results);
+      });
     }
 
+    if (warm) input.addEventListener("focus", warm);
     input.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(fetchSuggestions, DELAY);
+      timer = setTimeout(suggest, DELAY);
     });
     input.addEventListener("keydown", function (event) {
       var open = !list.hidden;
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        if (!open) { lastQuery = ""; fetchSuggestions(); return; }
+        if (!open) { lastQuery = ""; suggest(); return; }
         select(active + 1);
       } else if (event.key === "ArrowUp") {
         if (!open) return;
@@ -168,9 +163,27 @@
     form.addEventListener("submit", close);
   }
 
+  /* The live site's source: /api/suggest, the previous request aborted when a newer one starts. */
+  function fetchSource(input) {
+    var controller = null;
+    return function (query, done) {
+      if (!window.fetch) return;
+      if (controller) controller.abort();
+      controller = window.AbortController ? new AbortController() : null;
+      var url = input.getAttribute("data-suggest") + "?lang=" + encodeURIComponent(input.getAttribute("data-lang") || "") +
+        "&q=" + encodeURIComponent(query);
+      fetch(url, { headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) { done(data.results || []); })
+        .catch(function () { /* offline or aborted: the form still works */ });
+    };
+  }
+
+  window.KBCombobox = { enhance: enhance };
+
   function init() {
     var inputs = document.querySelectorAll("input[data-suggest]");
-    for (var i = 0; i < inputs.length; i++) enhance(inputs[i]);
+    for (var i = 0; i < inputs.length; i++) enhance(inputs[i], fetchSource(inputs[i]));
   }
 
   if (document.readyState === "loading") {
