@@ -8,7 +8,9 @@ hidden sibling folder and swapped in only when complete: a failed build leaves t
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
 import html
 import multiprocessing
 import os
@@ -188,8 +190,30 @@ def check_target(out: Path, root: Path) -> None:
         raise ExportError(message.format(path=out, marker=MARKER))
 
 
+RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically
+AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux renameat2); False where that is not offered."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel or a filesystem without it
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
 def swap_in(staging: Path, out: Path) -> None:
-    """Put the finished build in place: the old one aside, the new one in, the old one deleted."""
+    """Put the finished build in place: exchanged atomically with the old one where the system can,
+    else the old one aside, the new one in; then the old one deleted. A reader, or a kill, never
+    finds ``out`` missing or half written where the exchange is available (Linux 3.15+)."""
+    if out.is_dir() and exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old build now
+        return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     if out.exists():
         os.rename(out, old)

@@ -453,6 +453,7 @@ def test_a_failed_swap_puts_the_old_build_back(small: Settings, monkeypatch: pyt
         real(source, target)
 
     monkeypatch.setattr(kb.export.os, "rename", rename)
+    monkeypatch.setattr(kb.export, "exchange", lambda first, second: False)  # a system without renameat2
     with pytest.raises(ExportError, match="No space left on device"):
         exporter.build(out)
     assert snapshot(out) == before
@@ -544,3 +545,19 @@ def test_strict_fails_on_a_broken_article_link(small: Settings, tmp_path: Path) 
 
 def test_the_sample_knowledge_base_has_no_broken_links(exporter: Exporter) -> None:
     assert exporter.broken_links() == []
+
+
+def test_a_new_build_is_exchanged_with_the_old_one_in_one_step(tmp_path: Path) -> None:
+    from kb.export import exchange, swap_in
+
+    old, new = tmp_path / "build", tmp_path / ".build.new-1"
+    old.mkdir()
+    new.mkdir()
+    (old / "index.html").write_text("old", encoding="utf-8")
+    (new / "index.html").write_text("new", encoding="utf-8")
+    assert exchange(new, old)  # Linux: one atomic renameat2, so build/ is never missing
+    assert (old / "index.html").read_text(encoding="utf-8") == "new"
+    assert (new / "index.html").read_text(encoding="utf-8") == "old"
+    swap_in(new, old)  # and back, leaving nothing beside it
+    assert (old / "index.html").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
