@@ -6,8 +6,9 @@ query goes through ``SearchService.search(..., limit=100)`` exactly as a reader'
 
 Modes measured:
 
-* ``help-center``: the query as typed; all words required, the any-term fallback when nothing
-  matches (the product's default behaviour).
+* ``help-center``: the query as typed, words required as ``kb.query.required_matches`` says (all
+  of one or two, all but one of three to six, ranked any for longer questions), the any-term
+  fallback when nothing matches (the product's default behaviour).
 * ``any-term``: the words joined by ``OR`` (``parse_query`` reads a literal ``OR`` as any-term
   mode), the usual setting for an IR evaluation of a ranking function.
 * ``raw-whoosh``: a plain Whoosh BM25F index (StemmingAnalyzer, OR-grouped QueryParser) on the
