@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
+from load_web import percentile
 
 REPO = Path(__file__).resolve().parent.parent
 KB = str(Path(sys.executable).with_name("kb"))
@@ -237,13 +238,6 @@ class Client(threading.Thread):
             sample = Sample(target.kind, time.perf_counter() - started, ok, refused=target.too_long and ok)
             self.samples.append(sample)
         conn.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def figures(samples: list[Sample], seconds: float) -> dict[str, Any]:
