@@ -26,7 +26,7 @@ from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 # Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
 TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 STEMMER_CODES = {"nb": "no", "nn": "no", "no": "no"}

@@ -34,6 +34,7 @@ from kb.analysis import (
 from kb.errors import SearchError
 from kb.i18n import _
 from kb.model import Article, Library, slugify
+from kb.query import strip_invisible
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"
@@ -71,9 +72,10 @@ def build_schema(lang: str) -> Schema:
 
 
 def article_document(article: Article) -> dict[str, object]:
-    """The fields Whoosh indexes for one article."""
-    searchable = " ".join(article.keywords + article.tags)
-    all_text = "\n".join((article.title, searchable, article.headings_text, article.text))
+    """The fields Whoosh indexes for one article (soft hyphens and zero-width characters removed)."""
+    title, headings, body = (strip_invisible(t) for t in (article.title, article.headings_text, article.text))
+    searchable = strip_invisible(" ".join(article.keywords + article.tags))
+    all_text = "\n".join((title, searchable, headings, body))
     # The compound field only says whether a word ends in a query word, so each distinct word is
     # analysed (and cut into tails) once: a third of the tokens of a typical article.
     distinct = " ".join(dict.fromkeys(TOKEN_PATTERN.findall(all_text.lower())))
@@ -81,10 +83,10 @@ def article_document(article: Article) -> dict[str, object]:
     category = article.category
     return {
         "slug": article.slug,
-        "title": article.title,
+        "title": title,
         "keywords": searchable,
-        "headings": article.headings_text,
-        "body": article.text,
+        "headings": headings,
+        "body": body,
         "exact": all_text,
         "folded": all_text,
         "compound": distinct,

@@ -16,6 +16,9 @@ MIN_PREFIX = 2
 FILTER_FIELDS = ("category", "author", "tag", "after", "before", "date")
 CHUNK = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
 WORD = re.compile(r"\*?\w+(?:[-'’]\w+)*\*?(?:~\d?)?", re.UNICODE)
+# Soft hyphens and zero-width characters, pasted from word processors, sit inside words: removed,
+# not turned into spaces, so "pass\u00adord" is "passord" in queries and in the index alike.
+INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
@@ -81,6 +84,11 @@ class ParsedQuery:
         parts = list(self.words) + [p + "*" for p in self.prefixes] + list(self.fuzzy)
         parts += ['"' + " ".join(p) + '"' for p in self.phrases]
         return " ".join(parts)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without soft hyphens and zero-width characters."""
+    return text.translate(INVISIBLE)
 
 
 def parse_date(text: str, end: bool) -> dt.date | None:
@@ -177,7 +185,7 @@ class _Builder:
 
 def parse_query(raw: str) -> ParsedQuery:
     """Read a reader's query; never raises, whatever ``raw`` holds."""
-    text = CONTROL.sub(" ", raw)
+    text = CONTROL.sub(" ", strip_invisible(raw))
     builder = _Builder(raw=raw)
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]

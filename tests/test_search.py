@@ -383,3 +383,13 @@ def test_accentless_matches_still_get_a_highlighted_snippet(service: SearchServi
     hit = service.search("soppelpost", "nb").hits[0]
     assert hit.slug == SEED
     assert "<mark>søppelpostmappen</mark>" in hit.snippet
+
+
+def test_soft_hyphens_and_zero_width_characters_do_not_split_words(tmp_path: Path) -> None:
+    write_article(
+        tmp_path, "nb", "limt", "Limt inn", "Bytt engangs\u00adpassord og søppel\u200bpost-innstillinger."
+    )
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "engangspassord", "nb") == ["limt"]
+    assert slugs(service, "søppelpost", "nb") == ["limt"]
+    assert slugs(service, "søppel\u200bpost", "nb") == ["limt"]  # as pasted into the search box

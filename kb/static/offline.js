@@ -299,7 +299,8 @@
   function parseQuery(text, asYouType, limits) {
     var parsed = { words: [], excluded: [], tags: [], categories: [], any: false };
     var chunks = [], match, negate = false;
-    text = text.slice(0, limits[0]);
+    /* soft hyphens and zero-width characters removed, as the server's strip_invisible() */
+    text = text.replace(/[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g, "").slice(0, limits[0]);
     CHUNK.lastIndex = 0;
     while ((match = CHUNK.exec(text)) !== null) chunks.push(match);
     chunks.forEach(function (chunk, at) {
