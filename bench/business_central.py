@@ -31,10 +31,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.content import load_library, load_settings
-from kb.indexing import update_indexes
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 from kb.model import slugify
-from kb.search import SearchService
+from kb.search.indexing import update_indexes
+from kb.search.service import SearchRequest, SearchService
 
 SOURCE = Path(__file__).resolve().parent.parent.parent / "shared/data/help-corpora/business-central"
 LANGUAGES = ("en", "nb", "sv", "da")
@@ -271,10 +272,10 @@ def measure(root: Path) -> dict[str, Any]:
     for lang, queries in QUERIES.items():
         answers[lang] = {}
         for text in queries:
-            service.search(text, lang)  # warm-up
+            service.search(SearchRequest(text, lang))  # warm-up
             for _ in range(REPEATS):
                 started = time.perf_counter()
-                result = service.search(text, lang)
+                result = service.search(SearchRequest(text, lang))
                 samples.append(time.perf_counter() - started)
             top = result.hits[0].title if result.hits else None
             answers[lang][text] = {"total": result.total, "fallback": result.fallback, "top": top}

@@ -3,7 +3,7 @@
 Articles are 300-900 words of Markdown with a title, ``##`` headings, numbered steps, bullet
 lists, tables, tips and tags. Words follow a Zipf-like distribution over a help-center vocabulary,
 and Norwegian and Swedish get compounds (``kurs`` + ``bevis`` -> ``kursbevis``) as real text does.
-Each article is rendered by ``kb.markup.render_markdown`` into a kb ``Article``, exactly what the
+Each article is rendered by ``kb.content.markup.render_markdown`` into a kb ``Article``, exactly what the
 content loader hands to the indexer, so the index sees the same plain text and headings.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.markup import render_markdown
+from kb.content.markup import render_markdown
 from kb.model import Article, Category, slugify
 
 LANGUAGES = ("nb", "sv", "en")

@@ -26,7 +26,8 @@ import yaml
 from help_corpus import generate, write_knowledge_base
 from markdown_it import MarkdownIt
 
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 
 
 def write_corpus(root: Path, n: int, seed: int) -> None:

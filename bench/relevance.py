@@ -1,12 +1,12 @@
 """Relevance of kb search on a judged collection (Cranfield): nDCG@10, MAP and Recall@100 vs BM25.
 
-Every document becomes a kb Article (its text rendered by ``kb.markup.render_markdown``), the
-articles are indexed by ``kb.indexing.update_indexes`` into a temporary knowledge base, and every
+Every document becomes a kb Article (its text rendered by ``kb.content.markup.render_markdown``), the
+articles are indexed by ``kb.search.indexing.update_indexes`` into a temporary knowledge base, and every
 query goes through ``SearchService.search(..., limit=100)`` exactly as a reader's query would.
 
 Modes measured:
 
-* ``help-center``: the query as typed, words required as ``kb.query.required_matches`` says (all
+* ``help-center``: the query as typed, words required as ``kb.search.query.required_matches`` says (all
   of one or two, all but one of three to six, ranked any for longer questions), the any-term
   fallback when nothing matches (the product's default behaviour).
 * ``any-term``: the words joined by ``OR`` (``parse_query`` reads a literal ``OR`` as any-term
@@ -42,11 +42,11 @@ from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 from whoosh.qparser import OrGroup, QueryParser  # noqa: E402
 
-import kb.query  # noqa: E402
-from kb.indexing import update_indexes  # noqa: E402
-from kb.markup import render_markdown  # noqa: E402
+import kb.search.query  # noqa: E402
+from kb.content.markup import render_markdown  # noqa: E402
 from kb.model import Article, Category, Library  # noqa: E402
-from kb.search import MAX_PAGE_SIZE, SearchService  # noqa: E402
+from kb.search.indexing import update_indexes  # noqa: E402
+from kb.search.service import MAX_PAGE_SIZE, SearchRequest, SearchService  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
 DEFAULT_COLLECTION = REPO.parent / "shared" / "data" / "relevance" / "cranfield"
@@ -167,7 +167,7 @@ def any_term_text(text: str) -> str:
 def run_kb(service: SearchService, queries: dict[str, str], lang: str, rewrite: Callable[[str], str]) -> Run:
     run: Run = {}
     for qid, text in queries.items():
-        result = service.search(rewrite(text), lang, limit=DEPTH)
+        result = service.search(SearchRequest(rewrite(text), lang, limit=DEPTH))
         run[qid] = [hit.slug.removeprefix("doc-") for hit in result.hits]
     return run
 
@@ -176,7 +176,7 @@ def fallback_stats(service: SearchService, queries: dict[str, str], lang: str) -
     """How the help-center mode answered: all terms matched, any-term fallback, fuzzy, or nothing."""
     counts = {"all_terms": 0, "any-term": 0, "fuzzy": 0, "no_results": 0, "under_10_results": 0}
     for text in queries.values():
-        result = service.search(text, lang, limit=10)
+        result = service.search(SearchRequest(text, lang, limit=10))
         if result.total == 0:
             counts["no_results"] += 1
         else:
@@ -220,11 +220,11 @@ def main() -> None:
         "--what-if-max-words",
         type=int,
         metavar="N",
-        help="diagnosis only: run with kb.query.MAX_WORDS set to N (the product caps a query at 12 words)",
+        help="diagnosis only: run with kb.search.query.MAX_WORDS set to N (the product caps a query at 12 words)",
     )
     args = parser.parse_args()
     if args.what_if_max_words:
-        kb.query.MAX_WORDS = args.what_if_max_words
+        kb.search.query.MAX_WORDS = args.what_if_max_words
     assert MAX_PAGE_SIZE >= DEPTH, "the search service caps results below the evaluation depth"
 
     collection = args.collection if args.collection.is_absolute() else Path.cwd() / args.collection
@@ -236,7 +236,7 @@ def main() -> None:
         "documents": len(docs),
         "queries": len(queries),
         "reference_bm25": REFERENCE,
-        "max_words": kb.query.MAX_WORDS,
+        "max_words": kb.search.query.MAX_WORDS,
     }
 
     with tempfile.TemporaryDirectory(prefix="kb-relevance-") as tmp:

@@ -1,7 +1,7 @@
 """Search benchmark: index build, one-article update, query latency and pathological queries, vs raw Whoosh.
 
 A corpus of generated help articles (``bench/help_corpus.py``, nb/sv/en, 300-900 words) is indexed
-by kb (``kb.indexing.update_indexes``: one index per language) and by a plain Whoosh schema
+by kb (``kb.search.indexing.update_indexes``: one index per language) and by a plain Whoosh schema
 (StemmingAnalyzer TEXT fields, QueryParser, highlights) in the same run, so each ratio shows kb's
 overhead. Then the corpus grows to ``--n2`` articles and the query latencies are measured again.
 
@@ -37,9 +37,9 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import Index
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 
-from kb.indexing import update_indexes, update_language
 from kb.model import Article, Category, Library
-from kb.search import SNIPPET_CHARS, SearchService
+from kb.search.indexing import update_indexes, update_language
+from kb.search.service import SNIPPET_CHARS, SearchRequest, SearchService
 from kb.settings import Settings
 
 # Queries per language and kind: (kb query, the same intent for raw Whoosh's QueryParser).
@@ -178,7 +178,7 @@ def query_latency(service: SearchService, raw: RawWhoosh, raw_skip: tuple[str, .
     theirs: dict[str, list[float]] = {}
     for lang, kinds in QUERIES.items():  # warm up: open indexes, fill caches
         for pairs in kinds.values():
-            service.search(pairs[0][0], lang)
+            service.search(SearchRequest(pairs[0][0], lang))
             raw.search(lang, pairs[0][1])
     for _round in range(REPEATS):
         for lang, kinds in QUERIES.items():
@@ -216,7 +216,7 @@ def pathological(service: SearchService, raw: RawWhoosh | None, lang: str = "nb"
         row: dict[str, Any] = {}
         started = time.perf_counter()
         try:
-            result = service.search(text, lang)
+            result = service.search(SearchRequest(text, lang))
             row["ours_ms"] = round((time.perf_counter() - started) * 1000, 1)
             row["ours_total"] = result.total
         except Exception as exc:  # the point of the test: report, never hide
@@ -321,7 +321,7 @@ def main() -> None:
         report["corpus"] = {
             "generate_and_render_s": round(generated, 1),
             "median_words": words,
-            "note": "articles rendered by kb.markup.render_markdown; html kept out of memory",
+            "note": "articles rendered by kb.content.markup.render_markdown; html kept out of memory",
         }
         report["peak_rss_mb_after_generate"] = peak_rss_mb()
         report[f"at_{n}"] = measure_level(

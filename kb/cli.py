@@ -10,24 +10,19 @@ from pathlib import Path
 
 import click
 
-from kb.content import (
-    LoadResult,
-    dump_front_matter,
-    load_categories,
-    load_library,
-    load_settings,
-)
-from kb.errors import ConfigError, ContentError, KBError, Problems
-from kb.i18n import (
-    _,
+from kb.content.catalogs import (
     compile_catalogs,
-    ngettext,
-    normalize_language,
     read_content_catalog,
     update_content_catalog,
     write_content_template,
 )
-from kb.importer import import_file
+from kb.content.categories import load_categories
+from kb.content.config import load_settings
+from kb.content.frontmatter import dump_front_matter
+from kb.content.importer import import_file
+from kb.content.loader import LoadResult, load_library
+from kb.errors import ConfigError, ContentError, KBError, Problems
+from kb.i18n import _, ngettext, normalize_language
 from kb.model import Article, slugify
 from kb.settings import Settings
 
@@ -188,7 +183,7 @@ def serve(
     ctx: click.Context, host: str, port: int, debug: bool, production: bool, workers: int, threads: int
 ) -> None:
     """Serve the help center; the search indexes are created or brought up to date first."""
-    from kb.server import run_development, run_production
+    from kb.web.server import run_development, run_production
 
     if debug and production:
         raise click.UsageError(_("--debug and --production cannot be combined"))
@@ -211,7 +206,7 @@ def load_or_fail(ctx: click.Context) -> LoadResult:
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, wait: float) -> None:
     """Update the search indexes: only changed, added and removed articles are touched."""
-    from kb.indexing import update_indexes
+    from kb.search.indexing import update_indexes
 
     result = load_or_fail(ctx)
     for item in update_indexes(settings_of(ctx), result.library, rebuild=rebuild, wait=wait):
@@ -253,8 +248,8 @@ def search(
     import json
     import re
 
-    from kb.indexing import open_index, update_indexes
-    from kb.search import SearchService
+    from kb.search.indexing import open_index, update_indexes
+    from kb.search.service import SearchRequest, SearchService
 
     settings = settings_of(ctx)
     language = normalize_language(lang or settings.default_language)
@@ -263,7 +258,7 @@ def search(
     if open_index(settings, language) is None:
         update_indexes(settings, load_or_fail(ctx).library)
     result = SearchService(settings).search(
-        query, language, category=category, page=page, limit=limit, sort=sort
+        SearchRequest(query, language, category=category, page=page, limit=limit, sort=sort)
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))

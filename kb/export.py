@@ -20,7 +20,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -28,13 +28,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 from flask import g, render_template
 from werkzeug.exceptions import HTTPException
 
-from kb.app import STATIC_DIR, create_app
 from kb.errors import ContentError, ExportError
 from kb.i18n import _
-from kb.model import Article, Category, Library, sort_key
-from kb.offline import IndexSize, write_offline_index
+from kb.model import Library
+from kb.search.offline import IndexSize, write_offline_index
 from kb.settings import Settings
-from kb.views import site_urls
+from kb.web.app import create_app
+from kb.web.pages import site_urls
+from kb.web.state import STATIC_DIR
 
 MARKER = ".kb-build"  # marks a folder as a kb build, so a rebuild may replace it
 PLACEHOLDER = "https://kb-export.invalid"  # the site's address when the export has none: made relative
@@ -78,24 +79,6 @@ class BuildReport:
     size: int
     seconds: float
     indexes: tuple[IndexSize, ...]
-
-
-@dataclass(frozen=True)
-class IndexedLibrary(Library):
-    """The same Library, answering ``in_category`` from a table: the export asks it twice for each
-    of thousands of articles, and the plain lookup scans every article each time."""
-
-    _table: dict[Category, list[Article]] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        table: dict[Category, list[Article]] = {}
-        for article in self.articles:
-            table.setdefault(article.category, []).append(article)
-        object.__setattr__(self, "_table", {c: sorted(a, key=sort_key) for c, a in table.items()})
-
-    def in_category(self, category: Category) -> list[Article]:
-        return list(self._table.get(category, ()))
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -282,12 +265,9 @@ class Exporter:
         served = dataclasses.replace(settings, base_url=self.base_url or PLACEHOLDER)
         self.app = create_app(served, index=False)
         self.app.config.update(KB_OFFLINE=True, KB_OFFLINE_BASE_URL=self.base_url)
-        live = self.app.extensions["kb"]
-        plain = live.loaded.library
-        self.library: Library = IndexedLibrary(plain.articles, plain.categories, plain.languages)
-        loaded = dataclasses.replace(live.loaded, library=self.library)
-        self.app.extensions["kb"] = dataclasses.replace(live, loaded=loaded)
-        self.problems: tuple[ContentError, ...] = tuple(loaded.problems)
+        served_state = self.app.extensions["kb"]
+        self.library: Library = served_state.library
+        self.problems: tuple[ContentError, ...] = tuple(served_state.loaded.problems)
 
     def pages(self) -> list[Page]:
         """Every file rendered from a template, in every language."""

@@ -1,30 +1,73 @@
-"""Translation and localisation: gettext catalogs, Babel dates, language codes and negotiation."""
+"""Interface translation and localisation: UI gettext catalogs, Babel dates, the table of language codes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import os
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
-from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-ALIASES = {"no": "nb", "nn": "nn", "nb": "nb"}
+
+# The one table of language codes. Norwegian has two written standards: ``nb`` (bokmål) and ``nn``
+# (nynorsk); ``no`` is the macro-language, read as bokmål. Whoosh's stemmer table knows only ``no``.
+NORWEGIAN = ("nb", "nn", "no")
+ALIASES = {"no": "nb"}
+SNOWBALL_CODES = dict.fromkeys(NORWEGIAN, "no")
 
 
 def normalize_language(code: str) -> str:
-    """A language code in the form used for folders and URLs: ``nb_NO`` and ``no-NO`` become ``nb``."""
+    """A language code in the form used for folders and URLs: ``nb_NO`` and ``no-NO`` become ``nb``,
+    ``nn-NO`` stays nynorsk (``nn``)."""
     base = code.strip().replace("_", "-").split("-")[0].lower()
     return ALIASES.get(base, base)
+
+
+def published_language(code: str, languages: Sequence[str]) -> str | None:
+    """The one check of "does this site publish that language": ``code`` in its folder form if the
+    site has it, else None (``NB``, ``nb-NO`` and ``no`` are ``nb``)."""
+    normal = normalize_language(code) if code else ""
+    return normal if normal in languages else None
+
+
+def closest_language(wanted: Iterable[str], offered: Sequence[str]) -> str | None:
+    """The first of ``wanted`` (best first) that the site offers; a reader of any Norwegian who is
+    not offered their own standard gets the other one before any other language."""
+    for code in wanted:
+        normal = normalize_language(code)
+        if normal in offered:
+            return normal
+        if normal in NORWEGIAN:
+            found = next((c for c in NORWEGIAN if c in offered), None)
+            if found is not None:
+                return found
+    return None
+
+
+def stemmer_language(code: str) -> str:
+    """The name of ``code``'s language in Snowball's table (``nb`` and ``nn`` are ``no``)."""
+    return SNOWBALL_CODES.get(code, code)
+
+
+@cache
+def language_name(code: str) -> str:
+    """A language's name in itself, as a language menu shows it (``Norsk bokmål``, ``Svenska``).
+
+    Babel's autonyms are lower-case for most European languages; a menu entry starts with a capital.
+    """
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 @cache
@@ -78,85 +121,3 @@ _ = gettext
 def format_date(value: dt.date, lang: str, style: str = "long") -> str:
     """A date as readers of ``lang`` write it: ``24. juli 2024``, ``24 juli 2024``, ``July 24, 2024``."""
     return babel_format_date(value, style, locale=lang.replace("-", "_"))
-
-
-# --- article content catalogs -------------------------------------------------------------------
-
-CODE_SPAN = re.compile(r"`+[^`]+`+")
-LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
-
-
-@dataclass(frozen=True)
-class ContentTranslation:
-    """One translated segment of article content, with where it stands in its .po file."""
-
-    text: str
-    line: int
-    fuzzy: bool
-
-
-def protected_parts(markdown: str) -> list[str]:
-    """Code spans and link targets: a translation must keep them exactly."""
-    return sorted(CODE_SPAN.findall(markdown)) + sorted(LINK_TARGET.findall(markdown))
-
-
-def content_catalog_path(locales_dir: Path, lang: str) -> Path:
-    return locales_dir / lang / "LC_MESSAGES" / "articles.po"
-
-
-def read_content_catalog(locales_dir: Path, lang: str) -> dict[str, ContentTranslation]:
-    """The translated segments of ``locales/<lang>/LC_MESSAGES/articles.po``, by source text."""
-    path = content_catalog_path(locales_dir, lang)
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang.replace("-", "_"))
-    found = {}
-    for message in catalog:
-        if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
-            found[message.id] = ContentTranslation(message.string, message.lineno or 0, message.fuzzy)
-    return found
-
-
-def write_content_template(segments: list[tuple[str, str, int]], path: Path) -> int:
-    """Write ``articles.pot`` from (text, file path, line) segments; returns the message count."""
-    catalog = Catalog(project="kb articles", charset="utf-8")
-    for text, source, line in segments:
-        catalog.add(text, locations=[(source, line)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, sort_output=False)
-    return len(catalog)
-
-
-def update_content_catalog(template: Path, locales_dir: Path, lang: str) -> tuple[Path, int, int]:
-    """Create or update ``articles.po`` for ``lang`` from the template; changed entries go fuzzy."""
-    with template.open("rb") as handle:
-        pot = read_po(handle)
-    path = content_catalog_path(locales_dir, lang)
-    if path.is_file():
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang.replace("-", "_"))
-        catalog.update(pot, update_header_comment=False)
-    else:
-        catalog = Catalog(locale=lang.replace("-", "_"), project="kb articles", charset="utf-8")
-        catalog.update(pot)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, ignore_obsolete=True)
-    return path, len(catalog), sum(1 for m in catalog if m.id and m.fuzzy)
-
-
-def compile_catalogs(locales_dir: Path) -> list[Path]:
-    """Compile every ``.po`` under ``locales/`` to ``.mo`` beside it; fuzzy entries are left out."""
-    written = []
-    for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
-        lang = po_path.parent.parent.name
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang.replace("-", "_"))
-        mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
-        written.append(mo_path)
-    translations.cache_clear()
-    return written

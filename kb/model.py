@@ -88,15 +88,50 @@ def sort_key(article: Article) -> tuple[int, str, str]:
 
 @dataclass(frozen=True)
 class Library:
-    """All published articles and categories, with pure lookups by language, slug and category."""
+    """All published articles and categories, with pure lookups by language, slug, category and tag.
+
+    The lookup tables are built once, when the Library is made: a page asks for a category's
+    articles several times, and the export does so for each of thousands of pages.
+    """
 
     articles: tuple[Article, ...]
     categories: tuple[Category, ...] = ()
     languages: tuple[str, ...] = ()
     _by_key: dict[tuple[str, str], Article] = field(init=False, repr=False, compare=False)
+    _by_lang: dict[str, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+    _by_category: dict[Category, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+    _by_tag: dict[tuple[str, str], tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+    _categories: dict[str, tuple[Category, ...]] = field(init=False, repr=False, compare=False)
+    _category_by: dict[tuple[str, str, str], Category] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_key", {(a.lang, a.slug): a for a in self.articles})
+        by_lang: dict[str, list[Article]] = {}
+        by_category: dict[Category, list[Article]] = {}
+        by_tag: dict[tuple[str, str], list[Article]] = {}
+        for article in self.articles:
+            by_lang.setdefault(article.lang, []).append(article)
+            by_category.setdefault(article.category, []).append(article)
+            for tag in article.tags:
+                by_tag.setdefault((article.lang, tag.casefold()), []).append(article)
+        categories: dict[str, list[Category]] = {}
+        category_by: dict[tuple[str, str, str], Category] = {}
+        for category in self.categories:
+            categories.setdefault(category.lang, []).append(category)
+            category_by.setdefault((category.lang, "slug", category.slug), category)
+            category_by.setdefault((category.lang, "key", category.key), category)
+        tables = {
+            "_by_key": {(a.lang, a.slug): a for a in self.articles},
+            "_by_lang": {lang: tuple(found) for lang, found in by_lang.items()},
+            "_by_category": {c: tuple(sorted(found, key=sort_key)) for c, found in by_category.items()},
+            "_by_tag": {key: tuple(sorted(found, key=sort_key)) for key, found in by_tag.items()},
+            "_categories": {
+                lang: tuple(sorted(found, key=lambda c: (c.order, c.name)))
+                for lang, found in categories.items()
+            },
+            "_category_by": category_by,
+        }
+        for name, table in tables.items():
+            object.__setattr__(self, name, table)
 
     def __iter__(self) -> Iterator[Article]:
         return iter(self.articles)
@@ -105,7 +140,7 @@ class Library:
         return len(self.articles)
 
     def in_language(self, lang: str) -> list[Article]:
-        return [a for a in self.articles if a.lang == lang]
+        return list(self._by_lang.get(lang, ()))
 
     def get(self, lang: str, slug: str) -> Article | None:
         return self._by_key.get((lang, slug))
@@ -116,17 +151,21 @@ class Library:
         return {lang: a for lang, a in found.items() if a is not None}
 
     def categories_in(self, lang: str) -> list[Category]:
-        return sorted((c for c in self.categories if c.lang == lang), key=lambda c: (c.order, c.name))
+        return list(self._categories.get(lang, ()))
 
     def category(self, lang: str, slug: str) -> Category | None:
-        return next((c for c in self.categories if c.lang == lang and c.slug == slug), None)
+        return self._category_by.get((lang, "slug", slug))
 
     def category_by_key(self, lang: str, key: str) -> Category | None:
-        return next((c for c in self.categories if c.lang == lang and c.key == key), None)
+        return self._category_by.get((lang, "key", key))
 
     def in_category(self, category: Category) -> list[Article]:
-        chosen = (a for a in self.articles if a.lang == category.lang and a.category == category)
-        return sorted(chosen, key=sort_key)
+        """The category's articles in their order (``order``, then title)."""
+        return list(self._by_category.get(category, ()))
+
+    def tagged(self, lang: str, tag: str) -> list[Article]:
+        """The articles of ``lang`` carrying ``tag`` (compared without case), in category order."""
+        return list(self._by_tag.get((lang, tag.casefold()), ()))
 
     def recent(self, lang: str, limit: int = 5) -> list[Article]:
         return sorted(self.in_language(lang), key=lambda a: (a.last_changed, a.slug), reverse=True)[:limit]

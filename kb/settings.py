@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
+DEFAULT_SITE_NAME = "Help Center"
+CONFIG_FILE = "kb.yml"  # read by kb.content.config
 
 
 @dataclass(frozen=True)
@@ -14,7 +16,7 @@ class Settings:
     """Where a knowledge base lives and how it is presented; build one with ``load_settings``."""
 
     root: Path
-    site_name: str = "Help Center"
+    site_name: str = DEFAULT_SITE_NAME
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_language: str = "en"
     base_url: str = ""
@@ -40,9 +42,12 @@ class Settings:
     def build_dir(self) -> Path:
         return self.root / "build"
 
-    @property
-    def config_file(self) -> Path:
-        return self.root / "kb.yml"
+    def relative(self, path: Path) -> str:
+        """``path`` as messages show it: relative to the knowledge base's root when inside it."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
 
 
 def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:

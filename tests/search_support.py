@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kb.content import load_library, load_settings
-from kb.indexing import update_indexes
-from kb.search import SearchService
+from kb.content.config import load_settings
+from kb.content.loader import load_library
+from kb.search.indexing import update_indexes
+from kb.search.service import SearchService
 from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

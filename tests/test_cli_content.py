@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import cli
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 from tests.conftest import KnowledgeBase
 from tests.content_support import BROKEN, REPO, article
 

@@ -10,16 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.content import (
-    CategoryTable,
-    LoadResult,
-    Problems,
-    dump_front_matter,
-    load_library,
-    load_settings,
-    read_article,
-)
-from kb.errors import ConfigError, ContentError
+from kb.content.categories import CategoryTable
+from kb.content.config import load_settings
+from kb.content.frontmatter import dump_front_matter
+from kb.content.loader import LoadResult, load_library, read_article
+from kb.errors import ConfigError, ContentError, Problems
 from tests.conftest import KnowledgeBase
 from tests.content_support import BROKEN, article
 

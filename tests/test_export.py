@@ -18,16 +18,17 @@ from click.testing import CliRunner
 from flask import Flask
 
 import kb.export
-from kb.app import create_app
 from kb.cli import cli
-from kb.content import load_library
+from kb.content.loader import load_library
 from kb.errors import ExportError
 from kb.export import MARKER, PLACEHOLDER, BuildReport, Exporter, file_for, relative
-from kb.indexing import update_indexes
 from kb.model import Library
-from kb.offline import CONTINUED, TERMINAL, Stemmer, surface_words, varints
-from kb.search import SearchService, analyze
+from kb.search.indexing import update_indexes
+from kb.search.offline import CONTINUED, TERMINAL, Stemmer, varints
+from kb.search.service import SearchService, analyze
+from kb.search.words import surface_words
 from kb.settings import Settings
+from kb.web.app import create_app
 from tests.search_support import copy_sample
 
 URL_ATTRIBUTES = ("href", "src", "action", "data-index", "data-text")
@@ -390,7 +391,7 @@ def small(tmp_path: Path) -> Settings:
             f"Text of {slug}. See [the other]({link}).\n",
             encoding="utf-8",
         )
-    from kb.content import load_settings
+    from kb.content.config import load_settings
 
     return load_settings(root)
 

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.content import load_settings
-from kb.indexing import META_FILE
-from kb.search import SearchService
+from kb.content.config import load_settings
+from kb.search.indexing import META_FILE
+from kb.search.service import SearchRequest, SearchService
 
 KB = str(Path(sys.executable).with_name("kb"))
 ENV = {**os.environ, "KB_LANG": "en"}
@@ -141,7 +141,7 @@ def copy_kb(source: Path, target: Path) -> Path:
 def hits(root: Path, word: str, service: SearchService | None = None) -> int:
     """How many articles a search for ``word`` finds, through a new (or the given) SearchService."""
     searcher = service or SearchService(load_settings(root))
-    return searcher.search(word, "nb").total
+    return searcher.search(SearchRequest(word, "nb")).total
 
 
 def index_leftovers(root: Path) -> list[str]:
@@ -306,8 +306,8 @@ def immutable(folder: Path) -> Iterator[None]:
 
 SITE_PROBE = """
 import json, sys
-from kb.app import create_app
-from kb.content import load_settings
+from kb.web.app import create_app
+from kb.content.config import load_settings
 client = create_app(load_settings(sys.argv[1])).test_client()
 answers = {url: client.get(url) for url in ("/nb/", "/nb/search?q=" + sys.argv[2])}
 totals = {word: client.get(f"/api/search?q={word}&lang=nb").get_json()["total"] for word in sys.argv[2:]}

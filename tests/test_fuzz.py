@@ -25,13 +25,16 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import kb.search
-from kb.app import create_app
-from kb.content import CategoryTable, Problems, load_library, load_settings, read_article
-from kb.markup import render_markdown
-from kb.query import MAX_QUERY_CHARS, MAX_WORDS, parse_query
-from kb.search import MAX_PAGE_SIZE, SearchService
+import kb.search.service
+from kb.content.categories import CategoryTable
+from kb.content.config import load_settings
+from kb.content.loader import load_library, read_article
+from kb.content.markup import render_markdown
+from kb.errors import Problems
+from kb.search.query import MAX_QUERY_CHARS, MAX_WORDS, parse_query
+from kb.search.service import MAX_PAGE_SIZE, SearchRequest, SearchService
 from kb.settings import Settings
+from kb.web.app import create_app
 from tests.test_security_sweep import audit, dangerous_link
 from tests.web_support import make_web_kb
 
@@ -288,7 +291,7 @@ def test_search_never_raises_and_answers_in_time(
 ) -> None:
     TRIED["search"] += 1
     started = time.perf_counter()
-    result = service.search(text, lang, category=category, page=page)
+    result = service.search(SearchRequest(text, lang, category=category, page=page))
     assert time.perf_counter() - started < 5.0, text
     assert result.total >= 0 and len(result.hits) <= MAX_PAGE_SIZE
     for hit in result.hits:
@@ -347,8 +350,8 @@ def test_regression_second_passes_respect_the_search_deadline(
     from 40 ms to 950 ms). Past the deadline no second pass runs, and the reader is told."""
     TRIED["regressions"] += 1
     slow = "qqzzqq xxyyxx"  # no match: would run the any-term, spelling and fuzzy passes
-    assert service.search(slow, "en").notices == ()
-    monkeypatch.setattr(kb.search, "TIME_LIMIT", 0.0)
-    result = service.search(slow, "en")
-    assert [n.message for n in result.notices] == [kb.search.LATE.message]
+    assert service.search(SearchRequest(slow, "en")).notices == ()
+    monkeypatch.setattr(kb.search.service, "TIME_LIMIT", 0.0)
+    result = service.search(SearchRequest(slow, "en"))
+    assert [n.message for n in result.notices] == [kb.search.service.LATE.message]
     assert result.fallback is None and result.suggestion is None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb.search import SearchService
+from kb.search.service import SearchRequest, SearchService
 from tests.search_support import copy_sample, indexed_service
 
 GOLDEN = yaml.safe_load((Path(__file__).parent / "golden_queries.yml").read_text(encoding="utf-8"))
@@ -19,7 +19,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
 
 
 def reciprocal_rank(service: SearchService, case: dict[str, str]) -> float:
-    slugs = [hit.slug for hit in service.search(case["query"], case["lang"], limit=5).hits]
+    slugs = [hit.slug for hit in service.search(SearchRequest(case["query"], case["lang"], limit=5)).hits]
     return 1.0 / (slugs.index(case["expected"]) + 1) if case["expected"] in slugs else 0.0
 
 

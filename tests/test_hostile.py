@@ -22,9 +22,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.app import create_app
-from kb.content import load_library, load_settings
-from kb.search import SearchService
+from kb.content.config import load_settings
+from kb.content.loader import load_library
+from kb.search.service import SearchRequest, SearchService
+from kb.web.app import create_app
 from tests.test_security_sweep import audit
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
@@ -285,13 +286,15 @@ def test_search_finds_each_good_article_and_no_bad_one(root: Path, indexed: Run)
     for slug, word in GOOD.items():
         if word is not None:
             started = time.perf_counter()
-            result = service.search(word, "nb", limit=100)
+            result = service.search(SearchRequest(word, "nb", limit=100))
             assert slug in [h.slug for h in result.hits], (word, [h.slug for h in result.hits])
             assert time.perf_counter() - started < 5, word
-    everything = service.search("tekst", "nb", limit=100)
+    everything = service.search(SearchRequest("tekst", "nb", limit=100))
     assert {h.slug for h in everything.hits} <= set(GOOD)
-    assert service.search("Passordtilbakestillingsveiledning", "nb").hits[0].slug == "ok-one-word"
-    assert service.search("pass*", "nb", limit=100).total >= 2
+    assert (
+        service.search(SearchRequest("Passordtilbakestillingsveiledning", "nb")).hits[0].slug == "ok-one-word"
+    )
+    assert service.search(SearchRequest("pass*", "nb", limit=100)).total >= 2
 
 
 def test_site_serves_every_good_article_quickly_and_safely(client: FlaskClient) -> None:

@@ -9,7 +9,8 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner, Result
 
 from kb.cli import cli
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 from kb.i18n import format_date
 
 ARTICLE = """---

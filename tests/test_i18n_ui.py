@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.app import create_app
 from kb.cli import cli
-from kb.content import load_settings
+from kb.content.config import load_settings
 from kb.i18n import translations
+from kb.web.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nb", "sv", "en")

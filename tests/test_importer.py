@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import cli
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.importer import parse_export, repair_list_indentation
+from kb.content.loader import load_library
 from kb.errors import ContentError
-from kb.importer import parse_export, repair_list_indentation
 from kb.model import slugify
 from tests.content_support import SEED
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.markup import is_safe_link, make_excerpt, render_markdown, slugify_heading
+from kb.content.markup import is_safe_link, make_excerpt, render_markdown, slugify_heading
 from kb.model import Heading
 
 NORWEGIAN = "Årsaker til hvorfor e-post kan bli merket som søppelpost:"

@@ -13,13 +13,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.analysis import exact_analyzer, folded_analyzer, stem_analyzer
 from kb.cli import cli
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 from kb.errors import SearchError
-from kb.indexing import current_dir, open_index, update_indexes, writer_lock
 from kb.model import Library
-from kb.search import SearchService
+from kb.search.analysis import exact_analyzer, folded_analyzer, stem_analyzer
+from kb.search.indexing import current_dir, open_index, update_indexes, writer_lock
+from kb.search.service import SearchRequest, SearchService
 from kb.settings import Settings
 from tests.search_support import copy_sample, indexed_service
 
@@ -54,7 +55,7 @@ def service(sample: Settings) -> SearchService:
 
 
 def slugs(service: SearchService, query: str, lang: str, **options: object) -> list[str]:
-    return [hit.slug for hit in service.search(query, lang, **options).hits]  # type: ignore[arg-type]
+    return [hit.slug for hit in service.search(SearchRequest(query, lang, **options)).hits]  # type: ignore[arg-type]
 
 
 def write_article(root: Path, lang: str, slug: str, title: str, body: str, **extra: str) -> None:
@@ -102,7 +103,7 @@ def test_a_language_without_a_stemmer_gets_a_plain_analyzer_and_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     stem_analyzer.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="kb.analysis"):
+    with caplog.at_level(logging.WARNING, logger="kb.search.analysis"):
         words = stems(stem_analyzer("ja"), "running runs")
     assert words == ["running", "runs"]
     assert "no stemmer for language 'ja'" in caplog.text
@@ -178,18 +179,20 @@ def test_title_matches_rank_above_body_matches(tmp_path: Path) -> None:
 
 
 def test_all_terms_are_required_and_the_fallback_is_announced(service: SearchService) -> None:
-    both = service.search("kursbevis pdf", "nb")
+    both = service.search(SearchRequest("kursbevis pdf", "nb"))
     assert both.fallback is None and both.total >= 1
     assert all("kursbevis" in h.snippet.lower() or "Kursbevis" in h.title for h in both.hits)
-    some = service.search("kursbevis zzyzxqq", "nb")
+    some = service.search(SearchRequest("kursbevis zzyzxqq", "nb"))
     assert some.fallback == "any-term"
     assert some.hits[0].slug == "issue-certificates"
 
 
 def test_of_three_to_six_words_one_may_be_missing(service: SearchService) -> None:
-    question = service.search("deltaker får ikke e-post", "nb")  # no article says "får" and "e-post"
+    question = service.search(
+        SearchRequest("deltaker får ikke e-post", "nb")
+    )  # no article says "får" and "e-post"
     assert SEED in [h.slug for h in question.hits][:5]
-    result = service.search("kursbevis pdf zzyzxqq", "nb")
+    result = service.search(SearchRequest("kursbevis pdf zzyzxqq", "nb"))
     assert result.hits[0].slug == "issue-certificates"
     assert result.fallback == "any-term"  # said, because no article has every word
     assert all(h.slug != "reset-password" for h in result.hits)  # one word alone is not enough
@@ -209,46 +212,46 @@ def test_excluded_words_remove_articles(service: SearchService) -> None:
 
 
 def test_a_misspelling_gets_a_suggestion_and_a_fuzzy_fallback(service: SearchService) -> None:
-    result = service.search("kursbevs", "nb")
+    result = service.search(SearchRequest("kursbevs", "nb"))
     assert result.suggestion == "kursbevis"
     assert result.fallback == "fuzzy"
     assert result.hits[0].slug == "issue-certificates"
 
 
 def test_a_correct_query_gets_no_suggestion(service: SearchService) -> None:
-    assert service.search("kursbevis", "nb").suggestion is None
-    assert service.search("e-post", "nb").suggestion is None
+    assert service.search(SearchRequest("kursbevis", "nb")).suggestion is None
+    assert service.search(SearchRequest("e-post", "nb")).suggestion is None
 
 
 def test_category_filter_and_facets(service: SearchService) -> None:
-    everything = service.search("deltaker", "nb", limit=100)
+    everything = service.search(SearchRequest("deltaker", "nb", limit=100))
     assert sum(everything.facets.values()) == everything.total
     assert everything.facets["Feilsøking"] >= 2
-    filtered = service.search("deltaker", "nb", category="feilsoking", limit=100)
+    filtered = service.search(SearchRequest("deltaker", "nb", category="feilsoking", limit=100))
     assert filtered.total == everything.facets["Feilsøking"]
     assert {h.category for h in filtered.hits} == {"Feilsøking"}
     assert filtered.facets == everything.facets  # facets ignore the category filter
-    assert service.search("category:troubleshooting deltaker", "nb").total == filtered.total
+    assert service.search(SearchRequest("category:troubleshooting deltaker", "nb")).total == filtered.total
 
 
 def test_author_tag_and_date_filters(service: SearchService) -> None:
-    by_author = service.search('author:"Ester Andersson"', "nb", limit=100)
+    by_author = service.search(SearchRequest('author:"Ester Andersson"', "nb", limit=100))
     assert by_author.total >= 1 and {h.author for h in by_author.hits} == {"Ester Andersson"}
     assert slugs(service, "tag:passord", "nb") == ["reset-password"]
-    recent = service.search("deltaker after:2024-07-01", "nb", limit=100)
+    recent = service.search(SearchRequest("deltaker after:2024-07-01", "nb", limit=100))
     assert recent.total >= 1 and all(h.date >= "2024-07-01" for h in recent.hits)
-    window = service.search("deltaker date:2024-07", "nb", limit=100)
+    window = service.search(SearchRequest("deltaker date:2024-07", "nb", limit=100))
     assert all(h.date.startswith("2024-07") for h in window.hits)
 
 
 def test_pagination_and_sorting(service: SearchService) -> None:
-    first = service.search("deltaker", "nb", limit=5, page=1)
-    second = service.search("deltaker", "nb", limit=5, page=2)
+    first = service.search(SearchRequest("deltaker", "nb", limit=5, page=1))
+    second = service.search(SearchRequest("deltaker", "nb", limit=5, page=2))
     assert first.total == second.total > 10
     assert not {h.slug for h in first.hits} & {h.slug for h in second.hits}
-    beyond = service.search("deltaker", "nb", limit=5, page=99)
+    beyond = service.search(SearchRequest("deltaker", "nb", limit=5, page=99))
     assert beyond.hits == () and beyond.total == first.total  # never silently the last page
-    by_date = service.search("deltaker", "nb", limit=100, sort="date")
+    by_date = service.search(SearchRequest("deltaker", "nb", limit=100, sort="date"))
     dates = [h.date for h in by_date.hits]
     assert dates == sorted(dates, reverse=True)
 
@@ -257,7 +260,7 @@ def test_snippets_are_escaped_and_highlighted(tmp_path: Path) -> None:
     body = "Skriv <script>alert(1)</script> i feltet for passord og trykk lagre."
     write_article(tmp_path, "nb", "xss", "Farlig tekst", body)
     service = indexed_service(load_settings(tmp_path))
-    snippet = service.search("passord", "nb").hits[0].snippet
+    snippet = service.search(SearchRequest("passord", "nb")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
     assert '<mark class="match term0">passord</mark>' in snippet
 
@@ -269,19 +272,19 @@ def test_search_as_you_type_completes_the_last_word(service: SearchService) -> N
 
 @pytest.mark.parametrize("query", PATHOLOGICAL)
 def test_pathological_queries_answer_without_raising(service: SearchService, query: str) -> None:
-    result = service.search(query, "nb")
+    result = service.search(SearchRequest(query, "nb"))
     assert result.total >= 0 and result.to_json()["query"] == query
 
 
 def test_leading_wildcards_are_refused_with_a_notice(service: SearchService) -> None:
-    result = service.search("*ord", "nb")
+    result = service.search(SearchRequest("*ord", "nb"))
     assert [n.message for n in result.notices] == ["Wildcards at the start of a word are not supported."]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=80))
 def test_random_query_strings_never_raise(service: SearchService, query: str) -> None:
-    result = service.search(query, "sv", page=2, limit=3)
+    result = service.search(SearchRequest(query, "sv", page=2, limit=3))
     assert len(result.hits) <= 3
 
 
@@ -380,7 +383,7 @@ def test_kb_index_reports_per_language(tmp_path: Path) -> None:
 
 
 def test_accentless_matches_still_get_a_highlighted_snippet(service: SearchService) -> None:
-    hit = service.search("soppelpost", "nb").hits[0]
+    hit = service.search(SearchRequest("soppelpost", "nb")).hits[0]
     assert hit.slug == SEED
     assert "<mark>søppelpostmappen</mark>" in hit.snippet
 

@@ -20,9 +20,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from kb.app import create_app
-from kb.content import load_library, load_settings
+from kb.content.config import load_settings
+from kb.content.loader import load_library
 from kb.settings import Settings
+from kb.web.app import create_app
 from tests.web_support import HOSTILE_ARTICLE
 
 REPO = Path(__file__).resolve().parent.parent

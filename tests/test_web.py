@@ -12,10 +12,12 @@ from babel.support import NullTranslations
 from flask import Flask
 from flask.testing import FlaskClient
 
-import kb.app
-from kb.app import create_app, state
-from kb.indexing import open_index
-from kb.views import choose_language, page_numbers
+import kb.web.app
+from kb.i18n import closest_language
+from kb.search.indexing import open_index
+from kb.web.app import create_app
+from kb.web.pages import page_numbers
+from kb.web.state import state
 from tests.web_support import NB_ONLY, make_web_kb
 
 NS = {
@@ -80,9 +82,9 @@ def test_root_redirects_by_accept_language(client: FlaskClient, header: str, exp
 
 
 def test_choose_language_prefers_bokmal_for_any_norwegian() -> None:
-    assert choose_language(["nn"], ("nn", "nb")) == "nn"
-    assert choose_language(["no"], ("sv", "en")) is None
-    assert choose_language(["fr", "no"], ("nb", "en")) == "nb"
+    assert closest_language(["nn"], ("nn", "nb")) == "nn"
+    assert closest_language(["no"], ("sv", "en")) is None
+    assert closest_language(["fr", "no"], ("nb", "en")) == "nb"
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def test_pseudo_translated_ui_strings_go_through_gettext(
         def ngettext(self, singular: str, plural: str, n: int) -> str:
             return f"«{singular if n == 1 else plural}»"
 
-    monkeypatch.setattr(kb.app, "translations", lambda lang: Pseudo())
+    monkeypatch.setattr(kb.web.app, "translations", lambda lang: Pseudo())
     home = text(client, "/en/")
     assert "«How can we help?»" in home and "«Skip to content»" in home and "«Recently updated»" in home
     assert re.search(r"«\d+ articles?»", home)

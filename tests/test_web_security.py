@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.app import create_app
+from kb.web.app import create_app
 from tests.web_support import HOSTILE, make_web_kb
 
 HOSTILE_QUERIES = [

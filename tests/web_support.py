@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kb.content import load_settings
+from kb.content.config import load_settings
 from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

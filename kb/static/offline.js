@@ -28,7 +28,7 @@
   var W_GUESS = 0.8;
   var W_LOOSE = 0.4;
 
-  /* ---- text analysis: the same tokens as kb.analysis (TOKEN_PATTERN, lowercase, hyphen join) ---- */
+  /* ---- text analysis: the same tokens as kb.search.words (TOKEN_PATTERN, lowercase, pieces) ---- */
 
   function fold(text) {
     return text.replace(/[æøœßþð]/g, function (c) { return FOLDING[c]; })
@@ -81,8 +81,11 @@
     this.k1 = data.k1;
     this.b = data.b;
     this.avgdl = data.avgdl || 1;
-    this.suffix = data.suffix;  /* [shortest tail, shortest and longest word with tails] */
-    this.limits = data.query;  /* [characters, words, prefix expansion, shortest correctable, all-required up to, one-may-miss up to] */
+    this.suffix = data.suffix;  /* the compound field's tails: min_tail, min_word, max_word */
+    this.limits = data.query;  /* the server's query limits, by name (kb.search.offline.query_limits) */
+    /* A doc is an array (compact); data.doc_fields names its positions: D.slug, D.title, ... */
+    var D = this.D = Object.create(null);
+    data.doc_fields.forEach(function (name, position) { D[name] = position; });
     this.irregular = data.irregular;
     this.stop = Object.create(null);
     var stop = data.stop ? data.stop.split(" ") : [];
@@ -168,8 +171,8 @@
 
   /* Long stems ending with ``tail`` (the server's compound field: engangspassord by passord). */
   Index.prototype.suffixed = function (tail) {
-    var found = [], shortest = this.suffix[1], longest = this.suffix[2];
-    if (tail.length < this.suffix[0]) return found;
+    var found = [], shortest = this.suffix.min_word, longest = this.suffix.max_word;
+    if (tail.length < this.suffix.min_tail) return found;
     for (var i = 0; i < this.stems.length; i++) {
       var stem = this.stems[i];
       if (stem.length >= shortest && stem.length <= longest && stem.length > tail.length &&
@@ -257,7 +260,7 @@
       value = body[i];
       doc += Math.floor(value / 16);
       tf = value % 16;
-      var norm = 1 - b + b * this.docs[doc][7] / this.avgdl;
+      var norm = 1 - b + b * this.docs[doc][this.D.length] / this.avgdl;
       scores[doc] = idfBody * tf * (k1 + 1) / (tf + k1 * norm);
       docs.push(doc);
     }
@@ -300,7 +303,7 @@
     var parsed = { words: [], excluded: [], tags: [], categories: [], any: false };
     var chunks = [], match, negate = false;
     /* soft hyphens and zero-width characters removed, as the server's strip_invisible() */
-    text = text.replace(/[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g, "").slice(0, limits[0]);
+    text = text.replace(/[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g, "").slice(0, limits.max_chars);
     CHUNK.lastIndex = 0;
     while ((match = CHUNK.exec(text)) !== null) chunks.push(match);
     chunks.forEach(function (chunk, at) {
@@ -326,7 +329,7 @@
         var final = i === tokens.length - 1;
         var prefix = final && !quoted && (/\*$/.test(value) || (asYouType && last));
         if (excluded) parsed.excluded.push(word);
-        else if (parsed.words.length < limits[1]) parsed.words.push({ text: word, prefix: prefix });
+        else if (parsed.words.length < limits.max_words) parsed.words.push({ text: word, prefix: prefix });
       });
     });
     return parsed;
@@ -362,7 +365,7 @@
         if (shorter >= 0) { addAlternative(alternatives, shorter, W_GUESS); break; }
       }
       if (text.length >= 3) {
-        found = index.prefixed(text, index.limits[2]);
+        found = index.prefixed(text, index.limits.max_expansion);
         for (i = 0; i < found.length; i++) {
           var close = index.stems[found[i]].length - text.length <= 3;
           addAlternative(alternatives, found[i], close ? W_GUESS : W_LOOSE);
@@ -374,7 +377,7 @@
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
     }
     if (word.prefix && text.length >= MIN_CHARS) {
-      found = index.prefixed(text, index.limits[2]);
+      found = index.prefixed(text, index.limits.max_expansion);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], 1);
     }
     return alternatives;
@@ -401,7 +404,7 @@
 
   /* The most frequent word of the articles one letter off ``word``, else two (as the server). */
   function correct(index, word) {
-    if (word.length < index.limits[3] || !/^\p{L}+$/u.test(word)) return null;
+    if (word.length < index.limits.min_correctable || !/^\p{L}+$/u.test(word)) return null;
     var surfaces = index.surfaces();
     for (var limit = 1; limit <= 2; limit++) {
       var best = null, bestDf = -1;
@@ -419,19 +422,21 @@
   }
 
   function inCategory(index, doc, categories) {
-    var info = index.docs[doc];
-    return !categories.length || categories.indexOf(info[3]) >= 0 || categories.indexOf(slugify(info[2])) >= 0;
+    var info = index.docs[doc], D = index.D;
+    return !categories.length || categories.indexOf(info[D.category_slug]) >= 0 ||
+      categories.indexOf(slugify(info[D.category])) >= 0;
   }
 
   function tagged(index, doc, tags) {
     if (!tags.length) return true;
-    var have = index.docs[doc][6] ? index.docs[doc][6].split(" ") : [];
+    var tagText = index.docs[doc][index.D.tags];
+    var have = tagText ? tagText.split(" ") : [];
     return tags.some(function (t) { return have.indexOf(t) >= 0; });
   }
 
   function requiredMatches(words, limits) {
-    if (words <= limits[4]) return words;
-    if (words <= limits[5]) return words - 1;
+    if (words <= limits.all_required_up_to) return words;
+    if (words <= limits.one_may_miss_up_to) return words - 1;
     return 1;
   }
 
@@ -467,7 +472,7 @@
       hits.push({ doc: doc, score: plans.length ? scores[doc] * counts[doc] / plans.length : 0 });
     }
     hits.sort(function (a, b) {
-      return b.score - a.score || index.docs[b.doc][5] - index.docs[a.doc][5] || a.doc - b.doc;
+      return b.score - a.score || index.docs[b.doc][index.D.day] - index.docs[a.doc][index.D.day] || a.doc - b.doc;
     });
     return { hits: hits, terms: terms, complete: complete };
   }
@@ -506,8 +511,8 @@
     var all = found.hits.filter(function (hit) { return tagged(index, hit.doc, parsed.tags); });
     var facets = Object.create(null);
     all.forEach(function (hit) {
-      var slug = index.docs[hit.doc][3];
-      facets[slug] = facets[slug] || { name: index.docs[hit.doc][2], slug: slug, count: 0 };
+      var slug = index.docs[hit.doc][index.D.category_slug];
+      facets[slug] = facets[slug] || { name: index.docs[hit.doc][index.D.category], slug: slug, count: 0 };
       facets[slug].count += 1;
     });
     result.facets = Object.keys(facets).map(function (k) { return facets[k]; })
@@ -605,7 +610,7 @@
   }
 
   function articleUrl(index, doc) {
-    return new URL("../articles/" + encodeURIComponent(index.docs[doc][0]) + "/index.html", index.url).href;
+    return new URL("../articles/" + encodeURIComponent(index.docs[doc][index.D.slug]) + "/index.html", index.url).href;
   }
 
   /* ---- the results page ---- */
@@ -675,14 +680,14 @@
       var heading = document.createElement("h2");
       var link = document.createElement("a");
       link.href = articleUrl(index, hit.doc);
-      link.textContent = info[1];
+      link.textContent = info[index.D.title];
       heading.appendChild(link);
       var text = document.createElement("p");
       text.className = "snippet";
       text.appendChild(snippet(index, result.terms, texts[hit.doc] || ""));
       var meta = document.createElement("p");
       meta.className = "meta";
-      meta.textContent = info[2] + " · " + info[4];
+      meta.textContent = info[index.D.category] + " · " + info[index.D.author];
       item.appendChild(heading);
       item.appendChild(text);
       item.appendChild(meta);
@@ -732,7 +737,7 @@
         var found = timed(index, query, { asYouType: !/\s$/.test(query) });
         done(found.hits.slice(0, SUGGESTIONS).map(function (hit) {
           var info = index.docs[hit.doc];
-          return { title: info[1], category: info[2], url: articleUrl(index, hit.doc) };
+          return { title: info[index.D.title], category: info[index.D.category], url: articleUrl(index, hit.doc) };
         }));
       });
     };
@@ -742,8 +747,9 @@
 
   /* ---- the root page: the reader's language, as the server's Accept-Language choice ---- */
 
-  var NORWEGIAN = ["no", "nb", "nn"];
-  var ALIASES = { no: "nb", nn: "nn", nb: "nb" };
+  /* kb.i18n's table: any Norwegian reader gets the other standard before any other language. */
+  var NORWEGIAN = ["nb", "nn", "no"];
+  var ALIASES = { no: "nb" };
 
   function chooseLanguage(picker) {
     var offered = Object.create(null);
@@ -784,7 +790,7 @@
       var index = indexes[lang];
       if (!index) return null;
       var result = timed(index, text, options);
-      return result.hits.map(function (hit) { return index.docs[hit.doc][0]; });
+      return result.hits.map(function (hit) { return index.docs[hit.doc][index.D.slug]; });
     },
     fold: fold,
     lookup: function (lang, word) {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kb.app import create_app
+from kb.web.app import create_app
 from tests.web_support import make_web_kb
 
 CHROMIUM = Path("/usr/bin/chromium")

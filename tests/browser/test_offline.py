@@ -15,11 +15,11 @@ from urllib.parse import quote_plus
 import pytest
 import yaml
 
-from kb.analysis import fold
 from kb.export import Exporter
-from kb.indexing import article_document
 from kb.model import Article, Category
-from kb.offline import Stemmer, surface_words, write_offline_index
+from kb.search.indexing import article_document
+from kb.search.offline import Stemmer, write_offline_index
+from kb.search.words import fold, surface_words
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.search_support import copy_sample
 from tests.web_support import make_web_kb

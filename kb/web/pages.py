@@ -1,4 +1,4 @@
-"""The reader-facing pages under /<lang>/: home, category, article and search."""
+"""The reader-facing pages under /<lang>/ (the language lives in the URL): home, category, article, search."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kb.app import state
-from kb.i18n import format_date, normalize_language
+from kb.i18n import closest_language, format_date, language_name, published_language
 from kb.model import Article, Category, Library
+from kb.search.service import SearchRequest
+from kb.web.state import state
 
 bp = Blueprint("kb", __name__)
 
-# Each language's name in itself (autonyms are not translated); unknown codes show as the code.
-LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "sv": "Svenska", "en": "English",
-                  "da": "Dansk", "fi": "Suomi", "de": "Deutsch", "fr": "Français"}  # fmt: skip
-NORWEGIAN = ("no", "nb", "nn")
 MAX_PAGE = 1000
 RELATED = 5
 
@@ -32,7 +29,7 @@ def add_language(endpoint: str, values: dict[str, Any]) -> None:
 def pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values is not None and "lang" in values:
         lang = values.pop("lang")
-        if lang not in state().settings.languages:
+        if published_language(lang, state().settings.languages) != lang:  # only the canonical form
             abort(404)
         g.lang = lang
 
@@ -55,7 +52,7 @@ def template_globals() -> dict[str, Any]:
     return {
         "site_name": settings.site_name,
         "languages": settings.languages,
-        "language_names": LANGUAGE_NAMES,
+        "language_name": language_name,
         "lang": lang,
         "format_date": lambda d: format_date(d, lang),
         "static_url": static_url,
@@ -97,22 +94,11 @@ def render_page(template: str, find: Callable[[str], str | None], **context: Any
 def root() -> Response:
     """Send the reader to the language their browser asks for (no, nn, no-NO and nb-NO all mean nb)."""
     settings = state().settings
-    chosen = choose_language(request.accept_languages.values(), settings.languages)
+    chosen = closest_language(request.accept_languages.values(), settings.languages)
     response = redirect(url_for("kb.home", lang=chosen or settings.default_language))
     response.vary.add("Accept-Language")
     response.headers["Cache-Control"] = "private, no-cache"
     return response
-
-
-def choose_language(wanted: Any, offered: tuple[str, ...]) -> str | None:
-    """The first language of ``wanted`` (best first) the site offers, any Norwegian meaning bokmål."""
-    for code in wanted:
-        normal = normalize_language(code)
-        if normal in offered:
-            return normal
-        if normal in NORWEGIAN:
-            return next((c for c in NORWEGIAN if c in offered), None)
-    return None
 
 
 def _home_url(code: str) -> str:
@@ -195,7 +181,8 @@ def search() -> str:
     page = int_arg("page", 1, 1, MAX_PAGE)
     result = None
     if text.strip() or chosen is not None:
-        result = state().search.search(text, g.lang, category=chosen.key if chosen else None, page=page)
+        request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
+        result = state().search.search(request_)
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
     def same(code: str) -> str:

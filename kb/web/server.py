@@ -54,7 +54,7 @@ def watch_content(settings: Settings, interval: float = 1.0) -> threading.Thread
 
 def run_development(settings: Settings, host: str, port: int, debug: bool) -> None:
     """Flask's server; with ``debug``, reload on changes to code, articles and catalogs."""
-    from kb.app import create_app
+    from kb.web.app import create_app
 
     in_reloaded_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     app = create_app(settings, index=not debug or in_reloaded_child)
@@ -71,7 +71,7 @@ def run_production(settings: Settings, host: str, port: int, workers: int, threa
         )
     except ImportError as exc:
         raise ConfigError(_("the production server needs gunicorn: pip install gunicorn")) from exc
-    from kb.app import create_app
+    from kb.web.app import create_app
 
     app = create_app(settings)
     options: dict[str, Any] = {

@@ -23,18 +23,17 @@ from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import Index
 
-from kb.analysis import (
+from kb.errors import SearchError
+from kb.i18n import _
+from kb.model import Article, Library, slugify
+from kb.search.analysis import (
     ANALYSIS_VERSION,
-    TOKEN_PATTERN,
     compound_analyzer,
     exact_analyzer,
     folded_analyzer,
     stem_analyzer,
 )
-from kb.errors import SearchError
-from kb.i18n import _
-from kb.model import Article, Library, slugify
-from kb.query import strip_invisible
+from kb.search.words import TOKEN_PATTERN, strip_invisible
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"

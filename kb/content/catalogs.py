@@ -1,20 +1,105 @@
-"""Articles in other languages through content catalogs: translated segments replace the source ones."""
+"""Article content through gettext catalogs: the .pot and .po files, and articles translated by segment."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from kb.content.markup import make_excerpt, render_markdown
 from kb.errors import Problems
-from kb.i18n import _, content_catalog_path, protected_parts, read_content_catalog
-from kb.markup import make_excerpt, render_markdown
+from kb.i18n import _
 from kb.model import Article, Category
 from kb.settings import Settings
 
 META_SEGMENTS = ("title", "summary", "tags", "keywords")
 CategoryResolver = Callable[[str, str], Category | None]
+
+
+CODE_SPAN = re.compile(r"`+[^`]+`+")
+LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+@dataclass(frozen=True)
+class ContentTranslation:
+    """One translated segment of article content, with where it stands in its .po file."""
+
+    text: str
+    line: int
+    fuzzy: bool
+
+
+def protected_parts(markdown: str) -> list[str]:
+    """Code spans and link targets: a translation must keep them exactly."""
+    return sorted(CODE_SPAN.findall(markdown)) + sorted(LINK_TARGET.findall(markdown))
+
+
+def content_catalog_path(locales_dir: Path, lang: str) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / "articles.po"
+
+
+def read_content_catalog(locales_dir: Path, lang: str) -> dict[str, ContentTranslation]:
+    """The translated segments of ``locales/<lang>/LC_MESSAGES/articles.po``, by source text."""
+    path = content_catalog_path(locales_dir, lang)
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang.replace("-", "_"))
+    found = {}
+    for message in catalog:
+        if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
+            found[message.id] = ContentTranslation(message.string, message.lineno or 0, message.fuzzy)
+    return found
+
+
+def write_content_template(segments: list[tuple[str, str, int]], path: Path) -> int:
+    """Write ``articles.pot`` from (text, file path, line) segments; returns the message count."""
+    catalog = Catalog(project="kb articles", charset="utf-8")
+    for text, source, line in segments:
+        catalog.add(text, locations=[(source, line)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0, sort_output=False)
+    return len(catalog)
+
+
+def update_content_catalog(template: Path, locales_dir: Path, lang: str) -> tuple[Path, int, int]:
+    """Create or update ``articles.po`` for ``lang`` from the template; changed entries go fuzzy."""
+    with template.open("rb") as handle:
+        pot = read_po(handle)
+    path = content_catalog_path(locales_dir, lang)
+    if path.is_file():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang.replace("-", "_"))
+        catalog.update(pot, update_header_comment=False)
+    else:
+        catalog = Catalog(locale=lang.replace("-", "_"), project="kb articles", charset="utf-8")
+        catalog.update(pot)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0, ignore_obsolete=True)
+    return path, len(catalog), sum(1 for m in catalog if m.id and m.fuzzy)
+
+
+def compile_catalogs(locales_dir: Path) -> list[Path]:
+    """Compile every ``.po`` under ``locales/`` to ``.mo`` beside it; fuzzy entries are left out."""
+    written = []
+    for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
+        lang = po_path.parent.parent.name
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang.replace("-", "_"))
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        written.append(mo_path)
+    return written
 
 
 def usable_translations(settings: Settings, lang: str, problems: Problems) -> dict[str, str]:

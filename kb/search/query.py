@@ -10,15 +10,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from kb.search.words import TOKEN_PATTERN, strip_invisible
+
 MAX_QUERY_CHARS = 500
 MAX_WORDS = 32  # long natural-language questions keep their meaning; each word is bounded work
 MIN_PREFIX = 2
 FILTER_FIELDS = ("category", "author", "tag", "after", "before", "date")
 CHUNK = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
-WORD = re.compile(r"\*?\w+(?:[-'’]\w+)*\*?(?:~\d?)?", re.UNICODE)
-# Soft hyphens and zero-width characters, pasted from word processors, sit inside words: removed,
-# not turned into spaces, so "pass\u00adord" is "passord" in queries and in the index alike.
-INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
+# A word of the index (``kb.search.words``), with the query syntax around it: ``*`` and ``~``.
+WORD = re.compile(r"\*?" + TOKEN_PATTERN.pattern + r"\*?(?:~\d?)?", re.UNICODE)
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
@@ -76,6 +76,11 @@ class ParsedQuery:
         return not (self.words or self.prefixes or self.fuzzy or self.phrases)
 
     @property
+    def all_words(self) -> tuple[str, ...]:
+        """The words a reader searched for, prefixes, fuzzy and phrase words included (for snippets)."""
+        return self.words + self.prefixes + self.fuzzy + tuple(w for p in self.phrases for w in p)
+
+    @property
     def has_filters(self) -> bool:
         return bool(self.categories or self.authors or self.tags or self.date_from or self.date_to)
 
@@ -84,11 +89,6 @@ class ParsedQuery:
         parts = list(self.words) + [p + "*" for p in self.prefixes] + list(self.fuzzy)
         parts += ['"' + " ".join(p) + '"' for p in self.phrases]
         return " ".join(parts)
-
-
-def strip_invisible(text: str) -> str:
-    """``text`` without soft hyphens and zero-width characters."""
-    return text.translate(INVISIBLE)
 
 
 def parse_date(text: str, end: bool) -> dt.date | None:

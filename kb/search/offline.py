@@ -14,52 +14,26 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.analysis import (
-    MAX_SUFFIX_WORD,
-    MIN_SUFFIX,
-    MIN_SUFFIX_WORD,
-    TOKEN_PATTERN,
-    _stopwords,
-    stem_analyzer,
-)
-from kb.indexing import WEIGHTS, article_document
 from kb.model import Article, slugify
-from kb.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS, ONE_MAY_MISS_UP_TO
-from kb.search import MAX_EXPANSION, MIN_CORRECTABLE
+from kb.search.analysis import MAX_SUFFIX_WORD, MIN_SUFFIX, MIN_SUFFIX_WORD, stem_analyzer, stopwords
+from kb.search.indexing import WEIGHTS, article_document
+from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS, ONE_MAY_MISS_UP_TO
+from kb.search.service import MAX_EXPANSION, MIN_CORRECTABLE
+from kb.search.words import pieces, word_counts
 
-FORMAT = 2
+FORMAT = 3  # 3: named keys (doc_fields, suffix and query limits by name)
+# The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
+DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 K1 = 1.2
 B = 0.75
 MAX_BODY_TF = 15  # BM25 has saturated long before; four bits keep the postings short
 MAX_META = 63
 TEXT_CHARS = 1200  # snippet text per article: the opening of the body, where most matches are
-_SPLIT = re.compile(r"[-'’]")
-_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
-def pieces(word: str) -> tuple[str, ...]:
-    """A lowercased token as the exact field holds it: a hyphenated word joined, then its parts."""
-    if "-" not in word and "'" not in word and "’" not in word:
-        return (word,)
-    parts = [p for p in _SPLIT.split(word) if p]
-    return ("".join(parts), *parts)
-
-
-def word_counts(text: str) -> Counter[str]:
-    """Each lowercased token of ``text`` (``RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()``), counted."""
-    return Counter([word.lower() for word in TOKEN_PATTERN.findall(text)])
-
-
-def surface_words(text: str) -> Iterator[str]:
-    """The exact field's tokens: lowercased words, a hyphenated word joined and then its parts."""
-    for match in TOKEN_PATTERN.finditer(text):
-        yield from pieces(match.group().lower())
 
 
 class Stemmer:
@@ -186,9 +160,10 @@ class _Collected:
         tags = " ".join(slugify(t) for t in article.tags)
         day = changed.year * 10000 + changed.month * 100 + changed.day
         category = article.category
-        self.docs.append(
-            [article.slug, article.title, category.name, category.slug, article.author, day, tags, length]
-        )
+        values = {"slug": article.slug, "title": article.title, "category": category.name,
+                  "category_slug": category.slug, "author": article.author, "day": day, "tags": tags,
+                  "length": length}  # fmt: skip
+        self.docs.append([values[name] for name in DOC_FIELDS])
         self.texts.append(" ".join(article.text.split())[:TEXT_CHARS])
 
     def has(self, term: str) -> bool:
@@ -219,13 +194,26 @@ def _vocabulary(
     return forms, irregular
 
 
+def query_limits() -> dict[str, int]:
+    """The server's query limits, by name: characters, words, prefix expansion, the shortest
+    correctable word, and ``required_matches`` (all words up to this many, all but one up to that)."""
+    return {
+        "max_chars": MAX_QUERY_CHARS,
+        "max_words": MAX_WORDS,
+        "max_expansion": MAX_EXPANSION,
+        "min_correctable": MIN_CORRECTABLE,
+        "all_required_up_to": ALL_REQUIRED_UP_TO,
+        "one_may_miss_up_to": ONE_MAY_MISS_UP_TO,
+    }
+
+
 def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
     """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights."""
     stem = Stemmer(lang)
     found = _Collected()
     for article in sorted(articles, key=lambda a: a.slug):
         found.add(article, stem)
-    stop = set(_stopwords(lang))
+    stop = set(stopwords(lang))
     forms, irregular = _vocabulary(found, stem, stop)
     terms = sorted(set(found.body) | set(found.meta), key=js_sort_key)
     index = {
@@ -233,17 +221,9 @@ def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
         "lang": lang,
         "k1": K1,
         "b": B,
-        "suffix": [MIN_SUFFIX, MIN_SUFFIX_WORD, MAX_SUFFIX_WORD],  # the compound field's tails
-        # the server's limits: characters, words, prefix expansion, shortest correctable word, and
-        # required_matches(): up to this many words all must match, up to this many all but one
-        "query": [
-            MAX_QUERY_CHARS,
-            MAX_WORDS,
-            MAX_EXPANSION,
-            MIN_CORRECTABLE,
-            ALL_REQUIRED_UP_TO,
-            ONE_MAY_MISS_UP_TO,
-        ],
+        "suffix": {"min_tail": MIN_SUFFIX, "min_word": MIN_SUFFIX_WORD, "max_word": MAX_SUFFIX_WORD},
+        "query": query_limits(),
+        "doc_fields": DOC_FIELDS,
         "avgdl": round(found.lengths / len(found.docs), 2) if found.docs else 1,
         "docs": found.docs,
         # One entry per stem, in the same order in each column: a few long strings parse fast.

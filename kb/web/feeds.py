@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, g, render_template, url_for
 from werkzeug.wrappers import Response
 
-from kb.app import state
+from kb.i18n import published_language
 from kb.model import Article
-from kb.views import absolute
+from kb.web.pages import absolute
+from kb.web.state import state
 
 feeds = Blueprint("feeds", __name__)
 
@@ -67,7 +68,7 @@ def robots() -> Response:
 
 
 def use_language(lang: str) -> None:
-    if lang not in state().settings.languages:
+    if published_language(lang, state().settings.languages) != lang:
         abort(404)
     g.lang = lang
 

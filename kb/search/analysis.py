@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -24,13 +23,13 @@ from whoosh.analysis import (
 )
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
+from kb.i18n import stemmer_language
+from kb.search.words import TOKEN_PATTERN, fold, pieces
+
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = 5
-# Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
-TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
-STEMMER_CODES = {"nb": "no", "nn": "no", "no": "no"}
-FOLDING = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"})
+# 6: the analyzers moved from kb.analysis to kb.search.analysis (Whoosh pickles them by import path).
+ANALYSIS_VERSION = 6
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
@@ -39,14 +38,8 @@ MAX_SUFFIX_WORD = 40  # no tails for longer "words" (hashes, base64): a word of 
 
 def stemmer_code(lang: str) -> str | None:
     """The Snowball language for ``lang`` (``nb``, ``nn`` and ``no`` are Norwegian), or None."""
-    code = STEMMER_CODES.get(lang, lang)
+    code = stemmer_language(lang)
     return code if has_stemmer(code) else None
-
-
-def fold(text: str) -> str:
-    """Accent-folded text: ``søppelpost`` becomes ``soppelpost``, ``æ`` becomes ``ae``."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(FOLDING))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class HyphenFilter(Filter):  # type: ignore[misc]
@@ -58,11 +51,8 @@ class HyphenFilter(Filter):  # type: ignore[misc]
             if "-" not in text and "'" not in text and "’" not in text:
                 yield token
                 continue
-            parts = [p for p in re.split(r"[-'’]", text) if p]
-            token.text = "".join(parts)
-            yield token
-            for part in parts:
-                token.text = part
+            for piece in pieces(text):
+                token.text = piece
                 yield token
 
 
@@ -100,14 +90,15 @@ class SuffixFilter(Filter):  # type: ignore[misc]
                 yield token
 
 
-def _stopwords(lang: str) -> frozenset[str]:
-    code = STEMMER_CODES.get(lang, lang)
+def stopwords(lang: str) -> frozenset[str]:
+    """The words the language's analyzer drops (none where Whoosh has no list)."""
+    code = stemmer_language(lang)
     return frozenset(stopwords_for_language(code)) if has_stopwords(code) else frozenset()
 
 
 def _base(lang: str) -> Any:
     chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()
-    return chain | StopFilter(stoplist=_stopwords(lang), minsize=2)
+    return chain | StopFilter(stoplist=stopwords(lang), minsize=2)
 
 
 @cache

@@ -1,4 +1,5 @@
-"""Searching the per-language indexes: help-center ranking, filters, facets, snippets and suggestions."""
+"""The search service: one SearchRequest in, one SearchResult out — ranking, filters, facets, snippets,
+suggestions, and one named function per fallback."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import datetime as dt
 import html
 import itertools
 import math
-import re
 import threading
 import time
 from collections import Counter
@@ -20,11 +20,11 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
-from kb.analysis import fold
-from kb.indexing import current_dir, open_index
-from kb.markup import make_excerpt
+from kb.content.markup import make_excerpt
 from kb.model import slugify
-from kb.query import N_, Notice, ParsedQuery, parse_query, required_matches
+from kb.search.indexing import current_dir, open_index
+from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
+from kb.search.words import TOKEN_PATTERN, fold
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -40,8 +40,29 @@ PHRASE_BOOST = 2.0
 MIN_CORRECTABLE = 4
 COORDINATION = 0.5  # how much the share of query words matched scales an article's score
 MIN_PREFIX_SNIPPET = 3
-SNIPPET_WORD = re.compile(r"\w+(?:-\w+)*")
 LATE = Notice(N_("The search took too long; these are the results found so far."))
+
+
+SORTS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a reader asked for: the query as typed, the language, an optional category (key, slug or
+    name), a page of ``limit`` results and the order; out-of-range numbers are brought into range."""
+
+    text: str
+    lang: str
+    category: str | None = None
+    page: int = 1
+    limit: int = PAGE_SIZE
+    sort: str = "relevance"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "page", max(1, self.page))
+        object.__setattr__(self, "limit", min(max(1, self.limit), MAX_PAGE_SIZE))
+        if self.sort not in SORTS:
+            object.__setattr__(self, "sort", "relevance")
 
 
 @dataclass(frozen=True)
@@ -224,12 +245,6 @@ def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bo
     return Built(main, tuple(required), need)
 
 
-def parsed_words(text: str) -> tuple[str, ...]:
-    """The words a reader searched for, prefixes and phrase words included."""
-    parsed = parse_query(text)
-    return parsed.words + parsed.prefixes + parsed.fuzzy + tuple(w for p in parsed.phrases for w in p)
-
-
 def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     """An escaped excerpt around the first word that starts like a query word once both are folded.
 
@@ -238,7 +253,7 @@ def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     """
     wanted = [fold(w.lower()) for w in words if len(w) >= MIN_PREFIX_SNIPPET]
     matches = (
-        m for m in SNIPPET_WORD.finditer(body) if any(fold(m[0].lower()).startswith(w) for w in wanted)
+        m for m in TOKEN_PATTERN.finditer(body) if any(fold(m[0].lower()).startswith(w) for w in wanted)
     )  # lazily: a huge body is scanned only as far as the snippet's window, not to its end
     first = next(matches, None)
     if first is None:
@@ -270,17 +285,129 @@ def correct_word(reader: Any, word: str) -> str | None:
     return None
 
 
-def fuzzy_fallback(parsed: ParsedQuery, suggestion: str | None) -> ParsedQuery:
-    """What to search when nothing matched: the suggested spelling, else each word fuzzily."""
-    if suggestion:
-        return replace(parse_query(suggestion), any_term=True)
-    words = parsed.words + parsed.prefixes + tuple(w for p in parsed.phrases for w in p)
-    return replace(parsed, words=(), prefixes=(), phrases=(), fuzzy=words)
+def facet_counts(searcher: Searcher, groups: dict[str, list[int]]) -> dict[str, int]:
+    """Articles per category name (for the query without its category filter)."""
+    names: dict[str, int] = {}
+    for docnums in groups.values():
+        if docnums:
+            name = searcher.stored_fields(docnums[0])["category_name"]
+            names[name] = len(docnums)
+    return dict(sorted(names.items(), key=lambda item: (-item[1], item[0])))
+
+
+def make_hit(hit: Any, lang: str, words: tuple[str, ...]) -> Hit:
+    """One result as shown: stored fields, and a snippet highlighting ``words``."""
+    hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    hit.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+    snippet = hit.highlights("body", top=2) or folded_snippet(hit.get("body", ""), words)
+    return Hit(
+        slug=hit["slug"],
+        lang=lang,
+        title=hit["title"],
+        category=hit["category_name"],
+        category_key=hit["category"],
+        author=hit["author"],
+        date=hit["date"].date().isoformat(),
+        url=hit["url"],
+        score=float(hit.score or 0.0),
+        snippet=snippet,
+    )
 
 
 def late(result: SearchResult) -> SearchResult:
     """``result`` with the notice that the search ran out of time."""
     return replace(result, notices=tuple(dict.fromkeys((*result.notices, LATE))))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One search under way: the request, its query parsed once, the open index and the time budget
+    for the whole search (second passes included)."""
+
+    request: SearchRequest
+    parsed: ParsedQuery
+    ix: Index
+    searcher: Searcher
+    deadline: float
+
+    def late(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def empty(self) -> SearchResult:
+        request = self.request
+        return SearchResult(
+            request.text,
+            request.lang,
+            page=request.page,
+            page_size=request.limit,
+            notices=self.parsed.notices,
+        )
+
+    def filters(self) -> tuple[wq.Query | None, wq.Query | None]:
+        """The query's author, tag and date filters, and its category filter (the page's included)."""
+        return filter_query(self.parsed), category_query(self.parsed, self.request.category)
+
+    def browse(self) -> SearchResult:
+        """No words, only filters: the matching articles, newest first (nothing without filters)."""
+        if self.filters() == (None, None):
+            return self.empty()
+        return self.execute(Built(wq.Every()), sort="date")
+
+    def complete(self, built: Built) -> bool:
+        """Whether some article matches every word of ``built`` (else the result says so)."""
+        if built.need >= len(built.words):
+            return True
+        return next(iter(self.searcher.docs_for_query(wq.And(list(built.words)))), None) is not None
+
+    def execute(self, plan: Built | None, sort: str | None = None) -> SearchResult:
+        """One page of results for ``plan``, with facets (ignoring the category filter) and snippets."""
+        if plan is None:
+            return self.empty()
+        request, searcher = self.request, self.searcher
+        built = plan.query
+        allowed = plan.allowed(searcher)
+        other_filters, category_filter = self.filters()
+        full = wq.And([q for q in (built, other_filters, category_filter) if q is not None])
+        wanted = request.page * request.limit
+        by_date = (sort or request.sort) == "date"
+        collector = searcher.collector(
+            limit=wanted, sortedby="date" if by_date else None, reverse=by_date, groupedby="category",
+            filter=allowed,
+        )  # fmt: skip
+        notices = list(self.parsed.notices)
+        try:
+            limited = TimeLimitCollector(collector, TIME_LIMIT, use_alarm=False)
+            searcher.search_with_collector(full, limited)
+        except TimeLimit:
+            notices.append(LATE)
+        results = collector.results()
+        if category_filter is None:
+            facets = facet_counts(searcher, results.groups("category"))
+        else:
+            unfiltered = wq.And([built, other_filters]) if other_filters is not None else built
+            groups = searcher.search(unfiltered, limit=1, groupedby="category", filter=allowed)
+            facets = facet_counts(searcher, groups.groups("category"))
+        start = (request.page - 1) * request.limit
+        words = self.parsed.all_words
+        hits = tuple(make_hit(hit, request.lang, words) for hit in results[start:wanted])
+        return replace(self.empty(), total=len(results), hits=hits, facets=facets, notices=tuple(notices))
+
+
+def any_term_fallback(run: Run) -> SearchResult:
+    """The first fallback: when the required words matched nothing, articles matching any of them."""
+    return run.execute(build_query(run.ix, run.searcher, run.parsed, any_term=True))
+
+
+def fuzzy_fallback(run: Run, suggestion: str | None) -> SearchResult:
+    """The last fallback, when nothing matched at all: the suggested spelling ("did you mean"), else
+    each word fuzzily."""
+    parsed = run.parsed
+    if suggestion:
+        instead = replace(parse_query(suggestion), any_term=True)
+    else:
+        words = parsed.words + parsed.prefixes + tuple(w for p in parsed.phrases for w in p)
+        instead = replace(parsed, words=(), prefixes=(), phrases=(), fuzzy=words)
+    return run.execute(build_query(run.ix, run.searcher, instead, any_term=True))
 
 
 class SearchService:
@@ -323,121 +450,35 @@ class SearchService:
         cache[lang] = (ix, searcher)
         return ix, searcher
 
-    def search(
-        self,
-        text: str,
-        lang: str,
-        category: str | None = None,
-        page: int = 1,
-        limit: int = PAGE_SIZE,
-        sort: str = "relevance",
-    ) -> SearchResult:
-        """Search ``lang``'s articles for ``text``; never raises on what a reader types."""
-        deadline = time.monotonic() + TIME_LIMIT  # for the whole search, second passes included
-        parsed = parse_query(text)
-        page = max(1, page)
-        limit = min(max(1, limit), MAX_PAGE_SIZE)
-        empty = SearchResult(query=text, lang=lang, page=page, page_size=limit, notices=parsed.notices)
-        opened = self.searcher(lang)
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Answer ``request``; never raises on what a reader types.
+
+        The query is parsed once; the ranking query runs, then, while time is left, each fallback
+        that applies: ``any_term_fallback`` when the required words matched nothing, then
+        ``fuzzy_fallback`` (through the "did you mean" spelling) when nothing matched at all.
+        """
+        parsed = parse_query(request.text)
+        opened = self.searcher(request.lang)
         if opened is None:
-            return empty
+            return SearchResult(request.text, request.lang, page=request.page, page_size=request.limit,
+                                notices=parsed.notices)  # fmt: skip
         ix, searcher = opened
-        filters = (filter_query(parsed), category_query(parsed, category))
+        run = Run(request, parsed, ix, searcher, time.monotonic() + TIME_LIMIT)
         if parsed.is_empty:
-            if filters == (None, None):
-                return empty
-            return self._run(searcher, Built(wq.Every()), filters, empty, "date")
-        fallback = None
+            return run.browse()
         built = build_query(ix, searcher, parsed, any_term=False)
-        result = self._run(searcher, built, filters, empty, sort)
-        if built is not None and result.total and built.need < len(built.words):
-            complete = next(iter(searcher.docs_for_query(wq.And(list(built.words)))), None)
-            fallback = None if complete is not None else "any-term"  # shown: not every word matched
-        if time.monotonic() > deadline:  # no second pass once the time is spent (slow query, busy server)
+        result = run.execute(built)
+        fallback = "any-term" if built is not None and result.total and not run.complete(built) else None
+        if run.late():  # no second pass once the time is spent (slow query, busy server)
             return late(replace(result, fallback=fallback if result.total else None))
         if built is not None and result.total == 0 and built.need > 1:
-            fallback = "any-term"
-            built = build_query(ix, searcher, parsed, any_term=True)
-            result = self._run(searcher, built, filters, empty, sort)
-        suggestion = self._suggestion(ix, searcher, parsed) if time.monotonic() < deadline else None
+            result, fallback = any_term_fallback(run), "any-term"
+        suggestion = None if run.late() else self._suggestion(ix, searcher, parsed)
         if result.total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):
-            if time.monotonic() > deadline:
+            if run.late():
                 return late(replace(result, fallback=None, suggestion=suggestion))
-            fallback = "fuzzy"
-            built = build_query(ix, searcher, fuzzy_fallback(parsed, suggestion), any_term=True)
-            result = self._run(searcher, built, filters, empty, sort)
+            result, fallback = fuzzy_fallback(run, suggestion), "fuzzy"
         return replace(result, fallback=fallback if result.total else None, suggestion=suggestion)
-
-    def _run(
-        self,
-        searcher: Searcher,
-        plan: Built | None,
-        filters: tuple[wq.Query | None, wq.Query | None],
-        empty: SearchResult,
-        sort: str,
-    ) -> SearchResult:
-        if plan is None:
-            return empty
-        built = plan.query
-        allowed = plan.allowed(searcher)
-        other_filters, category_filter = filters
-        full = wq.And([q for q in (built, other_filters, category_filter) if q is not None])
-        wanted = empty.page * empty.page_size
-        collector = searcher.collector(
-            limit=wanted,
-            sortedby="date" if sort == "date" else None,
-            reverse=sort == "date",
-            groupedby="category",
-            filter=allowed,
-        )
-        notices = list(empty.notices)
-        try:
-            limited = TimeLimitCollector(collector, TIME_LIMIT, use_alarm=False)
-            searcher.search_with_collector(full, limited)
-        except TimeLimit:
-            notices.append(LATE)
-        results = collector.results()
-        total = len(results)
-        if category_filter is None:
-            facets = self._facet_counts(searcher, results.groups("category"))
-        else:
-            unfiltered = wq.And([built, other_filters]) if other_filters is not None else built
-            groups = searcher.search(unfiltered, limit=1, groupedby="category", filter=allowed).groups(
-                "category"
-            )
-            facets = self._facet_counts(searcher, groups)
-        start = (empty.page - 1) * empty.page_size
-        words = parsed_words(empty.query)
-        hits = tuple(self._hit(hit, empty.lang, words) for hit in results[start:wanted])
-        return replace(empty, total=total, hits=hits, facets=facets, notices=tuple(notices))
-
-    @staticmethod
-    def _facet_counts(searcher: Searcher, groups: dict[str, list[int]]) -> dict[str, int]:
-        """Articles per category name (for the query without its category filter)."""
-        names: dict[str, int] = {}
-        for docnums in groups.values():
-            if docnums:
-                name = searcher.stored_fields(docnums[0])["category_name"]
-                names[name] = len(docnums)
-        return dict(sorted(names.items(), key=lambda item: (-item[1], item[0])))
-
-    @staticmethod
-    def _hit(hit: Any, lang: str, words: tuple[str, ...]) -> Hit:
-        hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        hit.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        snippet = hit.highlights("body", top=2) or folded_snippet(hit.get("body", ""), words)
-        return Hit(
-            slug=hit["slug"],
-            lang=lang,
-            title=hit["title"],
-            category=hit["category_name"],
-            category_key=hit["category"],
-            author=hit["author"],
-            date=hit["date"].date().isoformat(),
-            url=hit["url"],
-            score=float(hit.score or 0.0),
-            snippet=snippet,
-        )
 
     @staticmethod
     def _suggestion(ix: Index, searcher: Searcher, parsed: ParsedQuery) -> str | None:
@@ -460,7 +501,7 @@ class SearchService:
         if not stripped:
             return []
         typed = stripped if text.endswith(" ") else stripped + "*"
-        return list(self.search(typed, lang, limit=limit).hits)
+        return list(self.search(SearchRequest(typed, lang, limit=limit)).hits)
 
     def close(self) -> None:
         with self._lock:

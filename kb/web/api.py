@@ -7,8 +7,10 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from kb.app import state
+from kb.i18n import published_language
 from kb.model import Article
+from kb.search.service import SearchRequest
+from kb.web.state import state
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,11 +40,11 @@ def bad_parameter(error: BadParameter) -> Response:
 
 
 def language_arg() -> str:
-    lang = request.args.get("lang") or state().settings.default_language
-    if lang not in state().settings.languages:
-        raise BadParameter(
-            "lang", f"unknown language {lang!r}; use one of {', '.join(state().settings.languages)}"
-        )
+    languages = state().settings.languages
+    asked = request.args.get("lang") or state().settings.default_language
+    lang = published_language(asked, languages)
+    if lang is None:
+        raise BadParameter("lang", f"unknown language {asked!r}; use one of {', '.join(languages)}")
     return lang
 
 
@@ -72,7 +74,7 @@ def search() -> Response:
     lang, page = language_arg(), page_arg()
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
-    result = state().search.search(text, lang, category=category, page=page)
+    result = state().search.search(SearchRequest(text, lang, category=category, page=page))
     return cached(jsonify(result.to_json()))
 
 
@@ -114,7 +116,7 @@ def articles() -> Response:
 @api.route("/articles/<lang>/<slug>")
 def article(lang: str, slug: str) -> Response:
     library = state().library
-    found = library.get(lang, slug) if lang in state().settings.languages else None
+    found = library.get(lang, slug) if published_language(lang, state().settings.languages) == lang else None
     if found is None:
         abort(404, description="no such article")
     body = article_summary(found)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.content import decode_source, dump_front_matter
+from kb.content.frontmatter import decode_source, dump_front_matter
 from kb.errors import ContentError
 from kb.i18n import _
 from kb.model import slugify

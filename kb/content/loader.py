@@ -1,0 +1,242 @@
+"""Content loading: read articles from disk, validate them, render them and build a Library."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import hashlib
+import itertools
+import multiprocessing
+import os
+import re
+import stat
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.content.catalogs import META_SEGMENTS, catalog_articles
+from kb.content.categories import CategoryTable, load_categories
+from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front_matter, validate_front_matter
+from kb.content.markup import make_excerpt, render_markdown
+from kb.errors import ContentError, Problems
+from kb.i18n import _, normalize_language
+from kb.model import Article, Category, Library, Segment, slugify
+from kb.settings import Settings
+
+SLUG = re.compile(r"^[^\W_][\w-]*$")
+PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
+CHUNK_SIZE = 250
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A Library of the articles that loaded, and every problem found on the way."""
+
+    library: Library
+    problems: tuple[ContentError, ...] = ()
+    drafts: tuple[Article, ...] = ()
+
+    @property
+    def errors(self) -> tuple[ContentError, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[ContentError, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def read_article(
+    raw: bytes, path: str, lang: str, categories: CategoryTable, problems: Problems
+) -> Article | None:
+    """One Article from a file's bytes, or None after adding its problems to ``problems``."""
+    try:
+        text = decode_source(raw, path)
+        front = parse_front_matter(text, path)
+    except ContentError as exc:
+        problems.items.append(exc)
+        return None
+    values = validate_front_matter(front, path, problems)
+    if values is None:
+        return None
+    slug = values.get("slug") or Path(path).stem
+    if not SLUG.match(slug):
+        message = _("bad slug {slug!r}: use letters, digits and '-'").format(slug=slug)
+        problems.add(path, front.lines.get("slug", 1), message)
+        return None
+    if "lang" in values and normalize_language(values["lang"]) != lang:
+        message = _("'lang: {value}' does not match the folder's language {lang!r}")
+        problems.add(path, front.lines["lang"], message.format(value=values["lang"], lang=lang))
+        return None
+    category = categories.resolve(lang, values["category"])
+    if category is None and categories.declared:
+        message = _("unknown category {name!r}").format(name=values["category"])
+        message += hint(values["category"], categories.names(lang))
+        problems.add(path, front.lines["category"], message)
+        return None
+    if category is None:
+        name = values["category"]
+        category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
+    rendered = render_markdown(front.body, front.body_line)
+    if not rendered.text.strip():
+        message = _("the article has no text after its front-matter")
+        problems.add(path, front.body_line - 1, message, "warning")
+    summary = values.get("summary", "")
+    return Article(
+        lang=lang,
+        slug=slug,
+        title=values["title"],
+        author=values["author"],
+        date=values["date"],
+        category=category,
+        path=path,
+        html=rendered.html,
+        text=rendered.text,
+        excerpt=make_excerpt(summary) if summary else rendered.excerpt,
+        toc=rendered.toc,
+        tags=values.get("tags", ()),
+        keywords=values.get("keywords", ()),
+        summary=summary,
+        updated=values.get("updated"),
+        draft=values.get("draft", False),
+        order=values.get("order", 1000),
+        links=rendered.links,
+        source_hash=hashlib.sha256(raw).hexdigest(),
+        body=front.body,
+        segments=_meta_segments(values, front) + rendered.segments,
+    )
+
+
+def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
+    """The translatable front-matter values: title, summary, and each tag and keyword."""
+    found: list[Segment] = []
+    for key in META_SEGMENTS:
+        value = values.get(key)
+        texts = value if isinstance(value, tuple) else (value,) if value else ()
+        found.extend(Segment(text=text, line=front.lines[key], kind=key) for text in texts)
+    return tuple(found)
+
+
+def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path, str]]:
+    """Each Markdown file under ``articles/`` with its language, reporting misplaced ones."""
+    base = settings.articles_dir
+    if not base.is_dir():
+        return
+    for path in sorted(base.rglob("*.md")):
+        rel = settings.relative(path)
+        parts = path.relative_to(base).parts
+        if len(parts) < 2:
+            message = _("article outside a language folder: move it to articles/<lang>/")
+            problems.add(rel, 1, message)
+            continue
+        folder = parts[0]
+        lang = normalize_language(folder)
+        if lang not in settings.languages or folder != lang:
+            if lang in settings.languages:  # "no", "nb-NO", "NB": the code is right, its form is not
+                message = _("unknown language folder {folder!r} (did you mean {hint!r}?)")
+                message = message.format(folder=folder, hint=lang)
+            else:
+                message = _("unknown language folder {folder!r} (languages: {languages})")
+                message = message.format(folder=folder, languages=", ".join(settings.languages))
+            problems.add(rel, 1, message)
+            continue
+        yield path, lang
+
+
+NOT_REGULAR = "not a regular file (a FIFO, device or socket)"  # reads as an OS reason, in English
+
+
+def read_regular_file(path: Path) -> bytes:
+    """A file's bytes; a FIFO or device (whose read would block, or never end) is refused with OSError."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        return handle.read()
+
+
+def _read_one(
+    job: tuple[str, str, str], categories: CategoryTable
+) -> tuple[Article | None, list[ContentError]]:
+    path, rel, lang = job
+    problems = Problems()
+    try:
+        raw = read_regular_file(Path(path))
+    except OSError as exc:
+        problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
+        return None, problems.items
+    return read_article(raw, rel, lang, categories, problems), problems.items
+
+
+def _read_chunk(
+    jobs: list[tuple[str, str, str]], categories: CategoryTable
+) -> list[tuple[Article | None, list[ContentError]]]:
+    return [_read_one(job, categories) for job in jobs]
+
+
+def read_all(
+    jobs: list[tuple[str, str, str]], categories: CategoryTable
+) -> list[tuple[Article | None, list[ContentError]]]:
+    """Read and render (path, relative path, language) jobs in order, on every core for large sets.
+
+    Rendering is CPU-bound pure Python, so a large knowledge base is split into chunks rendered
+    by worker processes (spawned, so no lock or thread state of the caller is inherited).
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _read_chunk(jobs, categories)
+    chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = pool.map(_read_chunk, chunks, itertools.repeat(categories))
+            return [outcome for chunk in done for outcome in chunk]
+    except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
+        return _read_chunk(jobs, categories)
+
+
+def load_library(settings: Settings) -> LoadResult:
+    """Read, validate and render every article; bad files are reported and skipped, never fatal."""
+    # Rendering makes millions of short-lived, acyclic objects while the Library grows: the
+    # cyclic collector would rescan that growing heap over and over (10-20 % of the time).
+    # Reference counting frees everything here, so pause the collector for the load.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_library(settings)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_library(settings: Settings) -> LoadResult:
+    problems = Problems()
+    categories = load_categories(settings, problems)
+    published: list[Article] = []
+    drafts: list[Article] = []
+    first_path: dict[tuple[str, str], str] = {}
+    jobs = [(str(path), settings.relative(path), lang) for path, lang in article_files(settings, problems)]
+    for article, found in read_all(jobs, categories):
+        problems.items.extend(found)
+        if article is None:
+            continue
+        rel, lang = article.path, article.lang
+        key = (lang, article.slug)
+        if key in first_path:
+            message = _("duplicate slug {slug!r} in {lang!r}: also used by {other}")
+            problems.add(rel, 1, message.format(slug=article.slug, lang=lang, other=first_path[key]))
+            continue
+        first_path[key] = rel
+        (drafts if article.draft else published).append(article)
+    published += catalog_articles(settings, published, categories.resolve, problems)
+    used = {(a.lang, a.category.key) for a in published}
+    all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
+    all_categories.update({(a.lang, a.category.key): a.category for a in published})
+    shown = tuple(c for k, c in all_categories.items() if k in used or categories.declared)
+    library = Library(articles=tuple(published), categories=shown, languages=settings.languages)
+    problems.items.sort(key=lambda p: (p.path, p.line))
+    return LoadResult(library, tuple(problems.items), tuple(drafts))

@@ -1,0 +1,58 @@
+"""The one home of word rules: what a word is, how hyphenated words split, invisible characters and folding.
+
+The index (through the analyzers), the query parser, snippets and the offline index all split text
+here, so a word the server indexes is the same word a reader types and the browser looks up
+(``kb/static/offline.js`` mirrors ``TOKEN_PATTERN`` and ``pieces``; the export's tests check that
+both agree). Standard library only: the query language imports it without Whoosh.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+
+# Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
+TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+WORD_JOINERS = re.compile(r"[-'’]")
+# Soft hyphens and zero-width characters, pasted from word processors, sit inside words: removed,
+# not turned into spaces, so "pass\u00adord" is "passord" in queries and in the index alike.
+INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
+FOLDING = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"})
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without soft hyphens and zero-width characters."""
+    return text.translate(INVISIBLE)
+
+
+def pieces(word: str) -> tuple[str, ...]:
+    """A token as the exact field holds it: a hyphenated word joined, then its parts (``e-post``
+    gives ``epost``, ``e``, ``post``); any other word alone."""
+    if "-" not in word and "'" not in word and "’" not in word:
+        return (word,)
+    parts = [p for p in WORD_JOINERS.split(word) if p]
+    return ("".join(parts), *parts)
+
+
+def words(text: str) -> list[str]:
+    """The lowercased tokens of ``text``, hyphenated words whole."""
+    return [match.lower() for match in TOKEN_PATTERN.findall(text)]
+
+
+def word_counts(text: str) -> Counter[str]:
+    """Each lowercased token of ``text``, counted."""
+    return Counter(words(text))
+
+
+def surface_words(text: str) -> Iterator[str]:
+    """The exact field's tokens: lowercased words, a hyphenated word joined and then its parts."""
+    for match in TOKEN_PATTERN.finditer(text):
+        yield from pieces(match.group().lower())
+
+
+def fold(text: str) -> str:
+    """Accent-folded text: ``søppelpost`` becomes ``soppelpost``, ``æ`` becomes ``ae``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(FOLDING))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

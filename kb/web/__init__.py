@@ -1,0 +1,1 @@
+"""The web layer: the Flask app factory, its state, headers, pages, JSON API, feeds and the servers."""

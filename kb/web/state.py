@@ -1,0 +1,54 @@
+"""The app's state: what one app serves (settings, library, search), kept in ``app.extensions["kb"]``.
+
+Views, the API and feeds import ``state()`` from here, never from the factory, so the web layer has
+no import cycle: ``app`` imports the blueprints, the blueprints import ``state``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from kb.content.loader import LoadResult
+from kb.model import Library
+from kb.search.service import SearchService
+from kb.settings import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the app serves: its settings, the Library loaded from them and the search service."""
+
+    settings: Settings
+    loaded: LoadResult
+    search: SearchService
+    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    assets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def library(self) -> Library:
+        return self.loaded.library
+
+
+def state() -> State:
+    """The kb state of the current app."""
+    found = current_app.extensions["kb"]
+    assert isinstance(found, State)
+    return found
+
+
+def asset_versions(folder: Path = STATIC_DIR) -> dict[str, str]:
+    """A short content hash per static file, appended to its URL so it can be cached for a year."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
