@@ -220,7 +220,7 @@ def main() -> None:
         "--what-if-max-words",
         type=int,
         metavar="N",
-        help="diagnosis only: run with kb.search.query.MAX_WORDS set to N (the product caps a query at 12 words)",
+        help="diagnosis only: run with kb.search.query.MAX_WORDS set to N (the product caps it at 32)",
     )
     args = parser.parse_args()
     if args.what_if_max_words:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-KnowledgeBase = Callable[..., Path]
+from tests.helpers import KnowledgeBase
 
 
 @pytest.fixture

@@ -140,9 +140,7 @@ def test_each_part_imports_only_the_parts_below_it(module: str) -> None:
     for imported in kb_imports(module):
         if within(imported, (rule,)) and rule != "kb":
             continue  # inside its own part
-        assert within(imported, ALLOWED[rule]), (
-            f"{module} imports {imported} ({rule} may import {ALLOWED[rule]})"
-        )
+        assert within(imported, ALLOWED[rule]), f"{module} imports {imported} ({rule}: {ALLOWED[rule]})"
 
 
 def test_no_module_imports_a_module_that_imports_it_back() -> None:
@@ -169,3 +167,16 @@ def test_the_rule_sees_imports_hidden_in_functions() -> None:
     source = "import os.path\nfrom yaml import safe_load\n\ndef f():\n    import click\n"
     assert imports_in(source) == {"os.path", "yaml", "click"}
     assert third_party(imports_in(source)) == {"yaml", "click"}
+
+
+def test_no_test_file_imports_another_test_file() -> None:
+    """Shared builders live in ``tests/helpers.py`` or in fixtures, never in a test module."""
+    tests = Path(__file__).resolve().parent
+    for path in tests.rglob("*.py"):
+        if "data" in path.relative_to(tests).parts:
+            continue
+        for name in imports_in(path.read_text(encoding="utf-8"), "tests.x"):
+            last = name.rsplit(".", 1)[-1]
+            assert not (name.startswith("tests") and (last.startswith("test_") or last == "conftest")), (
+                f"{path.relative_to(tests)} imports {name}"
+            )

@@ -1,1 +1,1 @@
-"""Content: kb.yml settings, front-matter (the YAML home), categories, the loader, markup and content catalogs."""
+"""Content: kb.yml settings, front-matter (the YAML home), categories, loader, markup, content catalogs."""

@@ -1,1 +1,1 @@
-"""Search: word rules, analyzers, the query language, Whoosh indexes on disk, the search service, offline index."""
+"""Search: word rules, analyzers, query language, Whoosh indexes on disk, search service, offline index."""

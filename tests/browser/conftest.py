@@ -11,18 +11,10 @@ from typing import Any
 import pytest
 
 from kb.web.app import create_app
-from tests.web_support import make_web_kb
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, make_web_kb
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = CHROMIUM_ARGS
 
 if not CHROMIUM.exists():  # CI installs it (Makefile); never download a browser
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)

@@ -20,11 +20,9 @@ from kb.model import Article, Category
 from kb.search.indexing import article_document
 from kb.search.offline import Stemmer, write_offline_index
 from kb.search.words import fold, surface_words
-from tests.browser.conftest import ARGS, CHROMIUM
-from tests.search_support import copy_sample
-from tests.web_support import make_web_kb
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TESTS, copy_sample, make_web_kb
 
-GOLDEN = yaml.safe_load((Path(__file__).parent.parent / "golden_queries.yml").read_text(encoding="utf-8"))
+GOLDEN = yaml.safe_load((TESTS / "search" / "golden_queries.yml").read_text(encoding="utf-8"))
 RESULTS = "#offline-results:not([hidden])"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -326,4 +324,4 @@ def test_hostile_titles_and_text_stay_text_in_offline_results(page: Any, hostile
 
 def test_chromium_is_the_debian_one() -> None:
     assert Path("/usr/bin/chromium") == CHROMIUM
-    assert "--no-sandbox" in ARGS
+    assert "--no-sandbox" in CHROMIUM_ARGS

@@ -18,7 +18,7 @@ from kb.search.indexing import open_index
 from kb.web.app import create_app
 from kb.web.pages import page_numbers
 from kb.web.state import state
-from tests.web_support import NB_ONLY, make_web_kb
+from tests.helpers import NB_ONLY, make_web_kb
 
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",

@@ -29,7 +29,7 @@ from kb.search.service import SearchService, analyze
 from kb.search.words import surface_words
 from kb.settings import Settings
 from kb.web.app import create_app
-from tests.search_support import copy_sample
+from tests.helpers import copy_sample
 
 URL_ATTRIBUTES = ("href", "src", "action", "data-index", "data-text")
 ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL)

@@ -12,6 +12,7 @@ from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.i18n import format_date
+from tests.helpers import REPO
 
 ARTICLE = """---
 title: Endre passord
@@ -146,7 +147,7 @@ def test_dates_are_written_the_readers_way(lang: str, expected: str) -> None:
 
 
 def test_the_sample_ships_an_article_translated_only_by_catalog() -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO
     library = load_library(load_settings(repo)).library
     catalog_only = [a for a in library if a.translation]
     assert catalog_only, "the sample must show the catalog translation feature"

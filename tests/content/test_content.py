@@ -15,8 +15,7 @@ from kb.content.config import load_settings
 from kb.content.frontmatter import dump_front_matter
 from kb.content.loader import LoadResult, load_library, read_article
 from kb.errors import ConfigError, ContentError, Problems
-from tests.conftest import KnowledgeBase
-from tests.content_support import BROKEN, article
+from tests.helpers import BROKEN, KnowledgeBase, article
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb.web.app import create_app
-from tests.web_support import HOSTILE, make_web_kb
+from tests.helpers import HOSTILE, make_web_kb
 
 HOSTILE_QUERIES = [
     "<script>alert(1)</script>",

@@ -8,8 +8,6 @@ pages, 404s, 405s, 304s, static files, JSON and JSON errors.
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,105 +22,19 @@ from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.settings import Settings
 from kb.web.app import create_app
-from tests.web_support import HOSTILE_ARTICLE
+from tests.helpers import (
+    HOSTILE_ARTICLE,
+    HOSTILE_DATA,
+    PAYLOADS,
+    REPO,
+    SECURITY_HEADERS,
+    SPECIAL,
+    audit,
+    dangerous_link,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-HOSTILE_DATA = Path(__file__).resolve().parent / "data" / "hostile"
 SAMPLE_SLUGS = ("reset-password", "two-step-verification", "invite-participants")
 HOSTILE_CATEGORY = "hostile"
-
-# At least twenty ways to smuggle markup or script through a parameter.
-PAYLOADS = [
-    "<script>alert(1)</script>",
-    "<ScRiPt>alert(1)</sCrIpT>",
-    '"><svg onload=alert(1)>',
-    "'><img src=x onerror=alert(1)>",
-    '" onmouseover="alert(1)',
-    "' onfocus='alert(1)' autofocus='",
-    "javascript:alert(1)",
-    "JaVaScRiPt:alert(1)//",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    '<iframe src="javascript:alert(1)"></iframe>',
-    "<body onload=alert(1)>",
-    "</title><script>alert(1)</script>",
-    "</textarea><script>alert(1)</script>",
-    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
-    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "<scr<script>ipt>alert(1)</script>",
-    '<a href="javascript:alert(1)">x</a>',
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<svg><script>alert&#40;1&#41;</script>",
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="//evil.example/">',
-    '<object data="data:text/html,<script>alert(1)</script>">',
-    "\u200b<script\u200b>alert(1)</script>\u202e",
-    "\x00<script>alert(1)</script>",
-    "'';!--\"<XSS>=&{()}",
-    "{{7*7}}<b>{% raw %}</b>",
-    '"-alert(1)-"<x>',
-    "<img src=x:alert(alt) onerror=eval(src) alt=0>",
-    "<style>@import'//evil.example/x.css'</style>",
-]
-SPECIAL = set("<>\"'&")
-SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
-INVISIBLE = re.compile(r"[\x00-\x20\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-OWN_SCRIPT = re.compile(r"^(?:/|(?:\.\./)*)static/[\w.-]+\.js(?:\?v=\w+)?$")  # served, or exported
-LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "srcset", "xlink:href", "poster")
-SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
-
-
-# --- checks shared with the other hostile-input suites ----------------------------------------------
-
-
-def dangerous_link(value: str) -> bool:
-    """Whether an href/src value would run as script or embed a document in a browser.
-
-    Entities are decoded and whitespace, control and invisible characters dropped first, as a
-    browser (or a sloppier one) would; percent-escapes stay, because ``javascript%3A…`` is a
-    harmless relative address to a browser.
-    """
-    cleaned = INVISIBLE.sub("", html.unescape(value)).lower()
-    return cleaned.startswith(SCRIPT_SCHEMES)
-
-
-class Audit(HTMLParser):
-    """What a page must never contain: inline or foreign scripts, event handlers, script links and
-    elements that load or redirect to something (iframes, objects, base, meta refresh, styles)."""
-
-    FORBIDDEN = frozenset({"iframe", "frame", "object", "embed", "base", "style", "math", "applet", "form-x"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")):
-            self.problems.append(f"<script> that is not one of the site's own files: {values}")
-        if tag in self.FORBIDDEN:
-            self.problems.append(f"<{tag}> element")
-        if tag == "svg" and values.get("aria-hidden") != "true":
-            self.problems.append("<svg> that is not a decorative icon")
-        if tag == "meta" and values.get("http-equiv", "").lower() not in ("", "content-security-policy"):
-            self.problems.append(f"<meta http-equiv={values['http-equiv']!r}>")
-        for name, value in values.items():
-            if name.startswith("on"):
-                self.problems.append(f"event handler {name} on <{tag}>")
-            if name in LINK_ATTRIBUTES and dangerous_link(value):
-                self.problems.append(f"{name}={value[:40]!r} on <{tag}>")
-            if name == "style":
-                self.problems.append(f"style attribute on <{tag}>")
-
-    handle_startendtag = handle_starttag
-
-
-def audit(text: str) -> list[str]:
-    """The problems :class:`Audit` finds in an HTML text."""
-    parser = Audit()
-    parser.feed(text)
-    parser.close()
-    return parser.problems
 
 
 def assert_headers(response: TestResponse, where: str) -> None:

@@ -20,8 +20,8 @@ from kb.cli import cli
 from kb.content.config import load_settings
 from kb.i18n import translations
 from kb.web.app import create_app
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nb", "sv", "en")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[sd]")
 MIXED = "use-on-mobile"  # written in nb only; translated by catalog, fully into sv and partly into en

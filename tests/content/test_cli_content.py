@@ -15,8 +15,7 @@ from click.testing import CliRunner, Result
 from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
-from tests.conftest import KnowledgeBase
-from tests.content_support import BROKEN, REPO, article
+from tests.helpers import BROKEN, REPO, KnowledgeBase, article
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 

@@ -16,7 +16,7 @@ from kb.content.importer import parse_export, repair_list_indentation
 from kb.content.loader import load_library
 from kb.errors import ContentError
 from kb.model import slugify
-from tests.content_support import SEED
+from tests.helpers import REPO, SEED
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -111,7 +111,7 @@ def test_reimport_with_force_overwrites(imported: Path, seed: Path) -> None:
 
 
 def test_import_matches_the_sample_article(imported: Path) -> None:
-    repo_copy = Path(__file__).resolve().parent.parent / TARGET
+    repo_copy = REPO / TARGET
     assert (imported / TARGET).read_text(encoding="utf-8") == repo_copy.read_text(encoding="utf-8")
 
 

@@ -22,7 +22,7 @@ from kb.search.analysis import exact_analyzer, folded_analyzer, stem_analyzer
 from kb.search.indexing import current_dir, open_index, update_indexes, writer_lock
 from kb.search.service import SearchRequest, SearchService
 from kb.settings import Settings
-from tests.search_support import copy_sample, indexed_service
+from tests.helpers import copy_sample, indexed_service
 
 SEED = "hva-kan-jeg-gjore-nar-en-deltaker-ikke-mottar-noen-e-poster"
 PATHOLOGICAL = [

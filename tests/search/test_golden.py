@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from kb.search.service import SearchRequest, SearchService
-from tests.search_support import copy_sample, indexed_service
+from tests.helpers import copy_sample, indexed_service
 
 GOLDEN = yaml.safe_load((Path(__file__).parent / "golden_queries.yml").read_text(encoding="utf-8"))
 

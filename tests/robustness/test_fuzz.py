@@ -35,8 +35,7 @@ from kb.search.query import MAX_QUERY_CHARS, MAX_WORDS, parse_query
 from kb.search.service import MAX_PAGE_SIZE, SearchRequest, SearchService
 from kb.settings import Settings
 from kb.web.app import create_app
-from tests.test_security_sweep import audit, dangerous_link
-from tests.web_support import make_web_kb
+from tests.helpers import audit, dangerous_link, make_web_kb
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "0"))
 TRIED: Counter[str] = Counter()

@@ -1,0 +1,209 @@
+"""The one helpers module of the test suite: builders of real knowledge bases on disk and shared checks.
+
+Test files import from here (or use the fixtures of ``conftest.py``), never from one another.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from kb.content.config import load_settings
+from kb.content.loader import load_library
+from kb.search.indexing import update_indexes
+from kb.search.service import SearchService
+from kb.settings import Settings
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+DATA = TESTS / "data"
+SEED = DATA / "exports" / "000_79c1fb1d0dfecd68.txt"  # a real export
+BROKEN = DATA / "broken"
+HOSTILE_DATA = DATA / "hostile"  # every hostile input file of the suite lives under here
+KnowledgeBase = Callable[..., Path]  # the ``kb_root`` fixture: files in, a knowledge base's folder out
+# Debian's chromium (never a downloaded browser), as the browser tests and benchmarks start it
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# --- content ---------------------------------------------------------------------------------------
+
+
+def article(body: str = "Some text.", **front: str) -> str:
+    """An article's text: the given front-matter lines (defaults for the required ones), a body."""
+    values = {"title": "A title", "author": "Ester Andersson", "date": "2024-07-24", "category": "General"}
+    values.update(front)
+    header = "".join(f"{key}: {value}\n" for key, value in values.items())
+    return f"---\n{header}---\n\n{body}\n"
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+
+def copy_sample(target: Path) -> Settings:
+    """A copy of the sample knowledge base (articles, categories, kb.yml) in ``target``."""
+    shutil.copytree(REPO / "articles", target / "articles")
+    shutil.copy(REPO / "kb.yml", target / "kb.yml")
+    return load_settings(target)
+
+
+def indexed_service(settings: Settings) -> SearchService:
+    """A SearchService over freshly built indexes of ``settings``' knowledge base."""
+    update_indexes(settings, load_library(settings).library, rebuild=True)
+    return SearchService(settings)
+
+
+# --- web -------------------------------------------------------------------------------------------
+
+SLUGS = (
+    "reset-password",
+    "two-step-verification",
+    "single-sign-on",
+    "add-video-to-a-course",
+    "invite-participants",
+    "create-your-first-project",
+)
+NB_ONLY = "kun-pa-norsk"
+HOSTILE = "hostile"
+HOSTILE_ARTICLE = (DATA / "hostile" / "extra" / "en" / "hostile.md").read_text(encoding="utf-8")
+NB_ONLY_ARTICLE = """---
+title: Bare på norsk
+author: Kari Nordmann
+date: 2024-06-01
+category: Kom i gang
+tags: [norsk]
+summary: En artikkel som bare finnes på norsk.
+---
+
+Denne artikkelen finnes bare på norsk. Den handler om passord og pålogging.
+
+## Første del
+
+Tekst.
+
+## Andre del
+
+Mer tekst.
+"""
+
+
+def make_web_kb(target: Path, hostile: bool = True) -> Settings:
+    """A knowledge base in ``target``: six sample articles in nb, sv and en, one nb-only article and,
+    unless ``hostile`` is false, an English article full of markup injection attempts."""
+    (target / "articles").mkdir(parents=True)
+    shutil.copy(REPO / "articles" / "categories.yml", target / "articles" / "categories.yml")
+    for lang in ("nb", "sv", "en"):
+        (target / "articles" / lang).mkdir()
+        for slug in SLUGS:
+            shutil.copy(REPO / "articles" / lang / f"{slug}.md", target / "articles" / lang / f"{slug}.md")
+    (target / "articles" / "nb" / f"{NB_ONLY}.md").write_text(NB_ONLY_ARTICLE, encoding="utf-8")
+    if hostile:
+        (target / "articles" / "en" / f"{HOSTILE}.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    (target / "kb.yml").write_text(
+        "site_name: Test Help Center\nlanguages: [nb, sv, en]\ndefault_language: nb\n", encoding="utf-8"
+    )
+    return load_settings(target)
+
+
+# --- hostile input: payloads and what a page must never contain --------------------------------------
+
+# At least twenty ways to smuggle markup or script through a parameter.
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<ScRiPt>alert(1)</sCrIpT>",
+    '"><svg onload=alert(1)>',
+    "'><img src=x onerror=alert(1)>",
+    '" onmouseover="alert(1)',
+    "' onfocus='alert(1)' autofocus='",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)//",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    "<body onload=alert(1)>",
+    "</title><script>alert(1)</script>",
+    "</textarea><script>alert(1)</script>",
+    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
+    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<scr<script>ipt>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<svg><script>alert&#40;1&#41;</script>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="//evil.example/">',
+    '<object data="data:text/html,<script>alert(1)</script>">',
+    "\u200b<script\u200b>alert(1)</script>\u202e",
+    "\x00<script>alert(1)</script>",
+    "'';!--\"<XSS>=&{()}",
+    "{{7*7}}<b>{% raw %}</b>",
+    '"-alert(1)-"<x>',
+    "<img src=x:alert(alt) onerror=eval(src) alt=0>",
+    "<style>@import'//evil.example/x.css'</style>",
+]
+SPECIAL = set("<>\"'&")
+SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+INVISIBLE = re.compile(r"[\x00-\x20\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+OWN_SCRIPT = re.compile(r"^(?:/|(?:\.\./)*)static/[\w.-]+\.js(?:\?v=\w+)?$")  # served, or exported
+LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "srcset", "xlink:href", "poster")
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
+
+
+def dangerous_link(value: str) -> bool:
+    """Whether an href/src value would run as script or embed a document in a browser.
+
+    Entities are decoded and whitespace, control and invisible characters dropped first, as a
+    browser (or a sloppier one) would; percent-escapes stay, because ``javascript%3A…`` is a
+    harmless relative address to a browser.
+    """
+    cleaned = INVISIBLE.sub("", html.unescape(value)).lower()
+    return cleaned.startswith(SCRIPT_SCHEMES)
+
+
+class Audit(HTMLParser):
+    """What a page must never contain: inline or foreign scripts, event handlers, script links and
+    elements that load or redirect to something (iframes, objects, base, meta refresh, styles)."""
+
+    FORBIDDEN = frozenset({"iframe", "frame", "object", "embed", "base", "style", "math", "applet", "form-x"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")):
+            self.problems.append(f"<script> that is not one of the site's own files: {values}")
+        if tag in self.FORBIDDEN:
+            self.problems.append(f"<{tag}> element")
+        if tag == "svg" and values.get("aria-hidden") != "true":
+            self.problems.append("<svg> that is not a decorative icon")
+        if tag == "meta" and values.get("http-equiv", "").lower() not in ("", "content-security-policy"):
+            self.problems.append(f"<meta http-equiv={values['http-equiv']!r}>")
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.problems.append(f"event handler {name} on <{tag}>")
+            if name in LINK_ATTRIBUTES and dangerous_link(value):
+                self.problems.append(f"{name}={value[:40]!r} on <{tag}>")
+            if name == "style":
+                self.problems.append(f"style attribute on <{tag}>")
+
+    handle_startendtag = handle_starttag
+
+
+def audit(text: str) -> list[str]:
+    """The problems :class:`Audit` finds in an HTML text."""
+    parser = Audit()
+    parser.feed(text)
+    parser.close()
+    return parser.problems
