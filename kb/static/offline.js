@@ -42,7 +42,7 @@
   /* ---- the index ---- */
 
   /* Postings are varints: base-32 digits, the last one of each number from "0"-"v", the others
-     (most significant first) from "A"-"Z", "w"-"z", "-" and "_" (kb.offline.varints). */
+     (most significant first) from "A"-"Z", "w"-"z", "-" and "_" (kb.search.offline.varints). */
   var DIGITS = (function () {
     var table = new Int8Array(128).fill(-1), terminal = "0123456789abcdefghijklmnopqrstuv";
     var continued = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_";
@@ -181,7 +181,7 @@
     return found;
   };
 
-  /* Stems with accents by their folded form (built on first use: kb.analysis.fold per stem). */
+  /* Stems with accents by their folded form (built on first use: kb.search.words.fold per stem). */
   Index.prototype.folded = function () {
     if (this.foldedStems) return this.foldedStems;
     var map = Object.create(null);
@@ -297,7 +297,7 @@
       .normalize("NFKD").replace(/[^\x00-\x7f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   }
 
-  /* A reader's query as kb.query reads it: words (a trailing * makes a prefix), "quoted words",
+  /* A reader's query as kb.search.query reads it: words (a trailing * makes a prefix), "quoted words",
      -exclusions, OR, and the tag: and category: filters (the other filters are ignored offline). */
   function parseQuery(text, asYouType, limits) {
     var parsed = { words: [], excluded: [], tags: [], categories: [], any: false };
