@@ -22,7 +22,12 @@ PG_PORT = 5432  # only names the socket file, in a folder of our own; no TCP lis
 
 def postgres_bin() -> Path | None:
     """The bin folder of the newest Debian PostgreSQL installed, if any."""
-    found = sorted(glob.glob(PG_GLOB), key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+
+    def version(initdb: str) -> int:
+        name = Path(initdb).parts[-3]
+        return int(name) if name.isdigit() else 0
+
+    found = sorted(glob.glob(PG_GLOB), key=version)
     return Path(found[-1]).parent if found else None
 
 
@@ -61,8 +66,9 @@ def postgres_url() -> Iterator[str]:
             f"-c listen_addresses='' -c unix_socket_directories={folder} -c port={PG_PORT} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
+        pg_ctl = str(bindir / "pg_ctl")
         subprocess.run(
-            as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"),
+            as_postgres(pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"),
             check=True,
             capture_output=True,
         )

@@ -43,7 +43,8 @@ def test_a_later_answer_the_same_day_replaces_the_earlier(store: Store) -> None:
 
 
 def test_a_no_with_its_reason_is_one_vote(store: Store) -> None:
-    store.record_votes([VoteRecord("nb", "passord", False, voter("bob"), reason="  Mangler   bilder ", at=NOW)])
+    vote = VoteRecord("nb", "passord", False, voter("bob"), reason="  Mangler   bilder ", at=NOW)
+    store.record_votes([vote])
     assert vote_rows(store) == [("passord", False, "Mangler bilder")]
 
 
