@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite as sq
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from kb.settings import Settings
@@ -49,7 +50,19 @@ DATABASE_URL_ENV = "KB_DATABASE_URL"
 SQLITE_FILENAME = "kb.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+WRITE_ATTEMPTS = 3
 QueryCount = tuple[str, str, int]  # (query, lang, count)
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_transient(error: OperationalError) -> bool:
+    """A write that failed only because another writer got in the way (deadlock, SQLite still busy)."""
+    if getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    message = str(error.orig).lower()
+    return isinstance(error.orig, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
 def database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
@@ -185,7 +198,11 @@ class Store:
     # -- writing --------------------------------------------------------------------------------
 
     def record(self, records: Iterable[Record]) -> dict[str, int]:
-        """Write a mixed batch in ONE transaction (all of it or none); return the rows per kind."""
+        """Write a mixed batch in ONE transaction (all of it or none); return the rows per kind.
+
+        A transaction that lost to another writer (a deadlock, SQLite busy beyond its timeout) is
+        tried again, up to ``WRITE_ATTEMPTS`` times.
+        """
         found_searches: list[SearchRecord] = []
         found_clicks: list[ClickRecord] = []
         found_votes: list[VoteRecord] = []
@@ -196,12 +213,20 @@ class Store:
                 found_clicks.append(item)
             else:
                 found_votes.append(item)
-        with self._write() as conn:
-            return {
-                "searches": self._insert_searches(conn, found_searches),
-                "clicks": self._insert_clicks(conn, found_clicks),
-                "votes": self._upsert_votes(conn, found_votes),
-            }
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._write() as conn:
+                    return {
+                        "searches": self._insert_searches(conn, found_searches),
+                        "clicks": self._insert_clicks(conn, found_clicks),
+                        "votes": self._upsert_votes(conn, found_votes),
+                    }
+            except OperationalError as error:
+                # The transaction was rolled back whole, so trying again cannot count anything twice.
+                if attempt == WRITE_ATTEMPTS or not _is_transient(error):
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     def record_searches(self, batch: Sequence[SearchRecord]) -> int:
         with self._write() as conn:
@@ -290,7 +315,9 @@ class Store:
             index_elements=["day", "lang", "slug", "voter"],
             set_={"helpful": new.helpful, "reason": kept_reason, "at": new.at},
         )
-        conn.execute(upsert, list(folded.values()))
+        # In key order: two processes upserting overlapping votes then lock rows in the same order
+        # instead of deadlocking (PostgreSQL aborts one of them otherwise).
+        conn.execute(upsert, [folded[key] for key in sorted(folded)])
         return len(folded)
 
     # -- retention ------------------------------------------------------------------------------
