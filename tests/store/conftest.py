@@ -91,15 +91,17 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def fresh_postgres_database(postgres_url: str) -> Iterator[str]:
-    """A URL to a new, empty database in the session's cluster (dropped afterwards)."""
+    """A URL to an empty database of its own: a new schema, first on the search path of every connection.
+
+    A schema is a hundred times quicker to make than a database, and as empty (dropped afterwards).
+    """
     name = f"kb_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.replace("/postgres?", f"/{name}?", 1)
-    yield url
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    yield f"{postgres_url}&options=-csearch_path%3D{name}"
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
     admin.dispose()
 
 

@@ -28,6 +28,9 @@ def test_an_empty_database_gets_the_latest_schema(store: Store) -> None:
     assert store.schema_version() == LATEST_VERSION == 2
     assert set(inspect(store.engine).get_table_names()) >= TABLES
     assert versions(store) == [1, 2]
+    if store.dialect == "postgresql":  # each test has a schema of its own, on the search path
+        with store.engine.connect() as conn:
+            assert str(conn.exec_driver_sql("SELECT current_schema()").scalar()).startswith("kb_")
 
 
 def test_reopening_changes_nothing_and_keeps_the_data(store: Store, open_again: StoreFactory) -> None:
