@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := node_modules/.installed
+POSTGRES_STAMP := $(VENV)/.postgresql
 
 .PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance soak fuzz clean
 
@@ -19,6 +20,11 @@ $(BROWSER_STAMP): package.json
 	npm ci --no-audit --no-fund --silent
 	touch $(BROWSER_STAMP)
 
+# The store's tests start a throwaway PostgreSQL from Debian's package (tests/store/conftest.py).
+$(POSTGRES_STAMP): $(STAMP)
+	command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	touch $(POSTGRES_STAMP)
+
 setup: $(STAMP)
 
 serve: $(STAMP)
@@ -31,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(BROWSER_STAMP)
+pytest: $(STAMP) $(BROWSER_STAMP) $(POSTGRES_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
