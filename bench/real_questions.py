@@ -9,7 +9,8 @@ exactly as ``business_central.py`` does, and every question goes through
 Next to it, in the same run and over the same converted article texts (``Article.text``, the plain
 text kb indexes), plain BM25: bm25s (Lucene variant, k1=1.2, b=0.75) with the language's Snowball
 stemmer from PyStemmer, lower-cased ``\\w+`` tokens, no stop words, and the title counted three
-times (title ×3 + body text).
+times (title ×3 + body text). ``bm25_stopwords`` is the same with bm25s's stop-word list for the
+language (NLTK's), a second, often stronger, reference.
 
     .venv/bin/python bench/real_questions.py
     .venv/bin/python bench/real_questions.py --lang nb --show-misses
@@ -35,6 +36,7 @@ from typing import Any
 import bm25s
 import Stemmer
 import yaml
+from bm25s.stopwords import STOPWORDS_DANISH, STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
@@ -56,6 +58,12 @@ STEMMERS = {
     "no": "norwegian",
     "sv": "swedish",
     "da": "danish",
+}
+STOPWORDS = {
+    "english": STOPWORDS_EN,
+    "norwegian": STOPWORDS_NORWEGIAN,
+    "swedish": STOPWORDS_SWEDISH,
+    "danish": STOPWORDS_DANISH,
 }
 TITLE_WEIGHT = 3
 LIMIT = 10
@@ -90,8 +98,9 @@ def read_questions(path: Path = QUESTIONS) -> list[Question]:
 class PlainBM25:
     """bm25s over title ×3 + body text, Snowball-stemmed with PyStemmer, for one language."""
 
-    def __init__(self, lang: str, articles: list[Article]) -> None:
+    def __init__(self, lang: str, articles: list[Article], stopwords: bool = False) -> None:
         self.stemmer = Stemmer.Stemmer(STEMMERS[lang])
+        self.stopwords = frozenset(STOPWORDS[STEMMERS[lang]]) if stopwords else frozenset()
         self.slugs = [a.slug for a in articles]
         self.titles = [a.title for a in articles]
         corpus = [self.tokens(" ".join([a.title] * TITLE_WEIGHT + [a.text])) for a in articles]
@@ -99,7 +108,8 @@ class PlainBM25:
         self.retriever.index(corpus, show_progress=False)
 
     def tokens(self, text: str) -> list[str]:
-        return list(self.stemmer.stemWords(WORD.findall(text.lower())))
+        words = [w for w in WORD.findall(text.lower()) if w not in self.stopwords]
+        return list(self.stemmer.stemWords(words))
 
     def search(self, text: str, limit: int = LIMIT) -> list[str]:
         """The slugs of the best ``limit`` articles with a score above zero."""
@@ -156,6 +166,7 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
     bm25_misses: list[dict[str, Any]] = []
     all_kb: list[int | None] = []
     all_bm25: list[int | None] = []
+    all_bm25_sw: list[int | None] = []
     kb_seconds = 0.0
     for lang in languages:
         asked = [q for q in questions if q.lang == lang]
@@ -170,8 +181,10 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
         started = time.perf_counter()
         bm25 = PlainBM25(lang, articles)
         bm25_index_s = time.perf_counter() - started
+        bm25_sw = PlainBM25(lang, articles, stopwords=True)
         kb_ranks: list[int | None] = []
         bm25_ranks: list[int | None] = []
+        bm25_sw_ranks: list[int | None] = []
         for q in asked:
             started = time.perf_counter()
             result = service.search(q.text, lang, limit=LIMIT)
@@ -181,6 +194,7 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
             kb_rank, bm25_rank = rank_of(kb_ranked, q.slugs), rank_of(bm25_ranked, q.slugs)
             kb_ranks.append(kb_rank)
             bm25_ranks.append(bm25_rank)
+            bm25_sw_ranks.append(rank_of(bm25_sw.search(q.text), q.slugs))
             miss = {
                 "query": q.text,
                 "lang": lang,
@@ -196,13 +210,20 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
             "n": len(asked),
             "kb": figures(kb_ranks),
             "bm25": figures(bm25_ranks),
+            "bm25_stopwords": figures(bm25_sw_ranks),
             "bm25_index_s": round(bm25_index_s, 1),
         }
         all_kb += kb_ranks
         all_bm25 += bm25_ranks
+        all_bm25_sw += bm25_sw_ranks
     service.close()
     report["per_language"] = per_lang
-    report["overall"] = {"n": len(all_kb), "kb": figures(all_kb), "bm25": figures(all_bm25)}
+    report["overall"] = {
+        "n": len(all_kb),
+        "kb": figures(all_kb),
+        "bm25": figures(all_bm25),
+        "bm25_stopwords": figures(all_bm25_sw),
+    }
     report["kb_ms_per_query"] = round(1000 * kb_seconds / max(1, len(all_kb)), 1)
     report["kb_above_bm25_in_every_language"] = all(
         v["kb"]["mrr@5"] > v["bm25"]["mrr@5"] for v in per_lang.values()
