@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BROWSER_STAMP := node_modules/.installed
 POSTGRES_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance soak fuzz clean
+.PHONY: setup serve build test lint typecheck pytest bench bench-web bench-build bench-search relevance questions soak fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ bench-search: $(STAMP)
 
 relevance: $(STAMP)
 	$(BIN)/python bench/relevance.py
+
+questions: $(STAMP)
+	$(BIN)/python bench/real_questions.py
 
 bench-web: $(STAMP)
 	$(BIN)/python bench/load_web.py
