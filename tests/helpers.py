@@ -17,6 +17,7 @@ from kb.content.loader import load_library
 from kb.search.indexing import update_indexes
 from kb.search.service import SearchService
 from kb.settings import Settings
+from kb.store import Store
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -24,6 +25,7 @@ DATA = TESTS / "data"
 SEED = DATA / "exports" / "000_79c1fb1d0dfecd68.txt"  # a real export
 BROKEN = DATA / "broken"
 HOSTILE_DATA = DATA / "hostile"  # every hostile input file of the suite lives under here
+StoreFactory = Callable[[], Store]  # opens the same database again
 KnowledgeBase = Callable[..., Path]  # the ``kb_root`` fixture: files in, a knowledge base's folder out
 # Debian's chromium (never a downloaded browser), as the browser tests and benchmarks start it
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,13 +8,14 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from kb.store import Store
+from tests.helpers import StoreFactory
 
 PG_GLOB = "/usr/lib/postgresql/*/bin/initdb"
 PG_PORT = 5432  # only names the socket file, in a folder of our own; no TCP listener
@@ -131,9 +132,6 @@ def store(database_url: str) -> Iterator[Store]:
     opened = Store.open(database_url)
     yield opened
     opened.close()
-
-
-StoreFactory = Callable[[], Store]
 
 
 @pytest.fixture

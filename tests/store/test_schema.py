@@ -12,8 +12,7 @@ from kb.settings import Settings
 from kb.store import LATEST_VERSION, SearchRecord, Store, database_url
 from kb.store.schema import migrate, schema_version
 from kb.store.store import create_store_engine, engine_url, sqlite_integrity
-
-from .conftest import StoreFactory
+from tests.helpers import StoreFactory
 
 TABLES = {"kb_schema_version", "kb_searches", "kb_clicks", "kb_votes"}
 
