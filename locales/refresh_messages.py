@@ -18,7 +18,10 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 SOURCE_LANGUAGE = "en"  # the language of the msgids
-EXTRACT = ["extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:", "--project=kb"]
+# Sorted by msgid, locations by file only: a change elsewhere in a file never rewrites the catalogs,
+# and branches that add messages merge without touching the same lines.
+EXTRACT = ["extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:", "--project=kb", "--sort-output",
+           "--add-location=file"]  # fmt: skip
 UPDATE = ["update", "-i", "locales/messages.pot", "-d", "locales", "-D", "messages", "--no-fuzzy-matching"]
 
 
