@@ -203,29 +203,47 @@ def changed_article(kb_root: Path) -> Path:
     return sorted((kb_root / "articles" / LANGUAGES[0]).glob("*.md"))[0]
 
 
-def build_kb_three_ways(kb_root: Path, out: Path) -> dict[str, Any]:
-    """Cold (no instance folder, no output), warm (all present), and after one changed article."""
-    shutil.rmtree(kb_root / "instance", ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    report: dict[str, Any] = {"cold": build_kb(kb_root, out, "cold")}
-    report["warm"] = build_kb(kb_root, out, "warm")
-    before = file_hashes(out)
-    article = changed_article(kb_root)
+def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of ``runs`` (on a shared machine the minimum is the least disturbed), with every time."""
+    chosen = dict(min(runs, key=lambda r: r["seconds"]))
+    if len(runs) > 1:
+        chosen["all_seconds"] = [r["seconds"] for r in runs]
+    return chosen
+
+
+def append_change(article: Path) -> None:
     with article.open("a", encoding="utf-8") as handle:
         handle.write(CHANGE)
-    report["one_change"] = build_kb(kb_root, out, "one-change")
-    after = file_hashes(out)
-    report["one_change"]["changed_article"] = article.relative_to(kb_root).as_posix()
-    report["one_change"]["output_files_with_new_bytes"] = sum(
-        1 for path, digest in after.items() if before.get(path) != digest
-    )
-    report["one_change"]["output_files_removed"] = sum(1 for path in before if path not in after)
+
+
+def build_kb_three_ways(kb_root: Path, out: Path, repeat: int) -> dict[str, Any]:
+    """Cold (no instance folder, no output), warm (all present), and after one changed article."""
+    cold = []
+    for i in range(repeat):
+        shutil.rmtree(kb_root / "instance", ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(build_kb(kb_root, out, f"cold-{i}"))
+    report: dict[str, Any] = {"cold": best(cold)}
+    report["warm"] = best([build_kb(kb_root, out, f"warm-{i}") for i in range(repeat)])
+    article = changed_article(kb_root)
+    changes = []
+    for i in range(repeat):
+        before = file_hashes(out)
+        append_change(article)
+        run_report = build_kb(kb_root, out, f"one-change-{i}")
+        after = file_hashes(out)
+        run_report["output_files_with_new_bytes"] = sum(
+            1 for path, digest in after.items() if before.get(path) != digest
+        )
+        run_report["output_files_removed"] = sum(1 for path in before if path not in after)
+        changes.append(run_report)
+    report["one_change"] = {**best(changes), "changed_article": article.relative_to(kb_root).as_posix()}
     instance = kb_root / "instance"
     report["instance_bytes"] = folder_size(instance)["bytes"] if instance.exists() else 0
     return report
 
 
-def build_hugo(hugo: Path, kb_root: Path, work: Path) -> dict[str, Any]:
+def build_hugo(hugo: Path, kb_root: Path, work: Path, repeat: int) -> dict[str, Any]:
     site = work / "hugo"
     languages = "\n".join(
         f'[languages.{lang}]\n  contentDir = "content/{lang}"\n  weight = {i + 1}\n'
@@ -240,16 +258,18 @@ def build_hugo(hugo: Path, kb_root: Path, work: Path) -> dict[str, Any]:
     for lang in LANGUAGES:
         shutil.copytree(kb_root / "articles" / lang, site / "content" / lang / "articles")
     command = [str(hugo), "--quiet", "--destination", "public"]
-    report: dict[str, Any] = {
-        "version": hugo_version(hugo),
-        **timed(command, cwd=site),
-        **folder_size(site / "public"),
-    }
-    article = changed_article(kb_root)
-    copy = site / "content" / LANGUAGES[0] / "articles" / article.name
-    with copy.open("a", encoding="utf-8") as handle:
-        handle.write(CHANGE)
-    report["one_change_seconds"] = round(run(command, cwd=site), 2)
+    cold = []
+    for _ in range(repeat):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / "resources", ignore_errors=True)
+        cold.append(timed(command, cwd=site))
+    report: dict[str, Any] = {"version": hugo_version(hugo), **best(cold), **folder_size(site / "public")}
+    copy = site / "content" / LANGUAGES[0] / "articles" / changed_article(kb_root).name
+    changes = []
+    for _ in range(repeat):
+        append_change(copy)
+        changes.append(timed(command, cwd=site))
+    report["one_change"] = best(changes)
     return report
 
 
@@ -319,7 +339,9 @@ def ratio(a: float, b: float, digits: int = 2) -> float | None:
     return round(a / b, digits) if b else None
 
 
-def measure(work: Path, mkdocs_languages: list[str], skip_mkdocs: bool, skip_browser: bool) -> dict[str, Any]:
+def measure(
+    work: Path, mkdocs_languages: list[str], skip_mkdocs: bool, skip_browser: bool, repeat: int
+) -> dict[str, Any]:
     kb_root = work / "kb"
     started = time.perf_counter()
     convert(kb_root)
@@ -327,8 +349,9 @@ def measure(work: Path, mkdocs_languages: list[str], skip_mkdocs: bool, skip_bro
     report["articles"] = {lang: len(list((kb_root / "articles" / lang).glob("*.md"))) for lang in LANGUAGES}
     hugo = ensure_hugo()
     # Hugo copies the sources before kb's one-change build edits one of them.
-    report["hugo"] = build_hugo(hugo, kb_root, work) if hugo else {"skipped": "hugo not installable"}
-    report["kb"] = build_kb_three_ways(kb_root, work / "kb-build")
+    report["repeat"] = repeat
+    report["hugo"] = build_hugo(hugo, kb_root, work, repeat) if hugo else {"skipped": "hugo not installable"}
+    report["kb"] = build_kb_three_ways(kb_root, work / "kb-build", repeat)
     kb = report["kb"]
     pages = sum(report["articles"].values())
     ratios: dict[str, Any] = {"kb_cold_s_per_1000_pages": round(1000 * kb["cold"]["seconds"] / pages, 2)}
@@ -337,8 +360,11 @@ def measure(work: Path, mkdocs_languages: list[str], skip_mkdocs: bool, skip_bro
         ratios["kb_cold_over_hugo_time"] = ratio(kb["cold"]["seconds"], hugo_s)
         ratios["kb_warm_over_hugo_time"] = ratio(kb["warm"]["seconds"], hugo_s)
         ratios["kb_one_change_over_hugo_one_change_time"] = ratio(
-            kb["one_change"]["seconds"], report["hugo"]["one_change_seconds"]
+            kb["one_change"]["seconds"], report["hugo"]["one_change"]["seconds"]
         )
+        # CPU seconds do not depend on what else the shared machine is doing.
+        ratios["kb_cold_over_hugo_cpu"] = ratio(kb["cold"]["cpu_s"], report["hugo"]["cpu_s"])
+        ratios["kb_warm_over_hugo_cpu"] = ratio(kb["warm"]["cpu_s"], report["hugo"]["cpu_s"])
         ratios["kb_over_hugo_bytes"] = ratio(kb["warm"]["bytes"], hugo_bytes)
     if not skip_mkdocs:
         mkdocs = ensure_mkdocs()
@@ -375,10 +401,13 @@ def main() -> None:
     parser.add_argument(
         "--mkdocs-languages", nargs="+", default=["en"], help="languages MkDocs builds (default: en only)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each kb and Hugo build N times, report the fastest"
+    )
     parser.add_argument("--skip-mkdocs", action="store_true", help="no MkDocs build")
     parser.add_argument("--skip-browser", action="store_true", help="no offline-index timing in chromium")
     args = parser.parse_args()
-    skips = (args.skip_mkdocs, args.skip_browser)
+    skips = (args.skip_mkdocs, args.skip_browser, args.repeat)
     if args.keep is not None:
         shutil.rmtree(args.keep, ignore_errors=True)
         args.keep.mkdir(parents=True)

@@ -356,7 +356,9 @@ def read_queries(source: Path = QUERIES_FILE) -> list[tuple[str, str]]:
 
 def lua_script(folder: Path, name: str, paths: list[str]) -> Path:
     script = folder / f"{name}.lua"
-    listed = ",\n".join(json.dumps(p) for p in paths)  # JSON strings are valid Lua strings here
+    # Paths are percent-encoded ASCII, so a JSON string is a valid Lua string.
+    assert all(p.isascii() for p in paths), "paths must be percent-encoded"
+    listed = ",\n".join(json.dumps(p) for p in paths)
     script.write_text(LUA % {"paths": listed}, encoding="utf-8")
     return script
 
@@ -463,7 +465,7 @@ def start_kb(root: Path, port: int, workers: int) -> tuple[subprocess.Popen[byte
     log = (root / "serve.log").open("wb")
     server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     try:
-        ready = wait_ready(f"http://{HOST}:{port}/nb/")
+        ready = wait_ready(f"http://{HOST}:{port}/")
     except SystemExit:
         stop_session(server)
         raise
@@ -484,7 +486,7 @@ def start_nginx(site: Path, prefix: Path, port: int, workers: int) -> subprocess
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        wait_ready(f"http://{HOST}:{port}/nb/", timeout=20)
+        wait_ready(f"http://{HOST}:{port}/", timeout=20)
     except SystemExit:
         stop_session(server)
         raise
@@ -497,7 +499,7 @@ def start_nginx(site: Path, prefix: Path, port: int, workers: int) -> subprocess
 def article_paths(site: Path) -> list[str]:
     """Every article page of the built site, every language: ``/<lang>/articles/<slug>/``."""
     pages = sorted(site.glob("*/articles/*/index.html"))
-    return [f"/{p.parent.parent.parent.name}/articles/{p.parent.name}/" for p in pages]
+    return [f"/{quote(p.parent.parent.parent.name)}/articles/{quote(p.parent.name)}/" for p in pages]
 
 
 def search_path(lang: str, query: str) -> str:
