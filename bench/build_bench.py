@@ -285,7 +285,7 @@ def build_mkdocs(mkdocs: Path, kb_root: Path, work: Path, languages: list[str]) 
             sizes[key] += value
     version = subprocess.run([str(mkdocs), "--version"], capture_output=True, text=True, check=False).stdout
     return {
-        "version": version.split(",")[0].strip(),
+        "version": (re.findall(r"version (\S+)", version) or [version.strip()])[0],
         "languages": languages,
         "seconds": round(total, 1),
         **sizes,

@@ -632,7 +632,7 @@ def run(options: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per run (default 10)")
+    parser.add_argument("--seconds", type=int, default=10, help="per run, whole seconds (default 10)")
     parser.add_argument("--workers", type=int, default=2, help="server processes, kb and nginx (default 2)")
     parser.add_argument(
         "--levels",
@@ -641,7 +641,7 @@ def main() -> None:
         help="connections, comma-separated (default 1,4,16)",
     )
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads per process (default 1)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per server and kind")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server and kind")
     parser.add_argument("--queries", type=Path, default=QUERIES_FILE, help="lang<TAB>query lines")
     parser.add_argument(
         "--write-queries", action="store_true", help=f"write {QUERIES_FILE.name} from the sample and exit"
