@@ -210,11 +210,13 @@ def swap_in(staging: Path, out: Path) -> None:
 
 
 def remove_leftovers(out: Path) -> None:
-    """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes."""
+    """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes,
+    and empty ones (a build killed between making its folder and marking it)."""
     for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
         for leftover in out.parent.glob(pattern):
             pid = leftover.name.rsplit("-", 1)[-1]
-            if (leftover / MARKER).is_file() and pid.isdigit() and not _alive(int(pid)):
+            ours = (leftover / MARKER).is_file() or (leftover.is_dir() and not any(leftover.iterdir()))
+            if ours and pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 

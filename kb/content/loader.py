@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.content.cache import ArticleCache, Outcome
 from kb.content.catalogs import META_SEGMENTS, catalog_articles
 from kb.content.categories import CategoryTable, load_categories
 from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front_matter, validate_front_matter
 from kb.content.markup import make_excerpt, render_markdown
 from kb.errors import ContentError, Problems
-from kb.i18n import _, normalize_language
+from kb.i18n import _, cli_language, normalize_language
 from kb.model import Article, Category, Library, Segment, slugify
 from kb.settings import Settings
 
@@ -39,6 +40,7 @@ class LoadResult:
     library: Library
     problems: tuple[ContentError, ...] = ()
     drafts: tuple[Article, ...] = ()
+    from_cache: int = 0  # files whose article came from the cache, not rendered again
 
     @property
     def errors(self) -> tuple[ContentError, ...]:
@@ -160,29 +162,21 @@ def read_regular_file(path: Path) -> bytes:
         return handle.read()
 
 
-def _read_one(
-    job: tuple[str, str, str], categories: CategoryTable
-) -> tuple[Article | None, list[ContentError]]:
-    path, rel, lang = job
+Job = tuple[str, str, bytes]  # an article file's path relative to the root, its language, its bytes
+
+
+def _read_one(job: Job, categories: CategoryTable) -> Outcome:
+    rel, lang, raw = job
     problems = Problems()
-    try:
-        raw = read_regular_file(Path(path))
-    except OSError as exc:
-        problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
-        return None, problems.items
     return read_article(raw, rel, lang, categories, problems), problems.items
 
 
-def _read_chunk(
-    jobs: list[tuple[str, str, str]], categories: CategoryTable
-) -> list[tuple[Article | None, list[ContentError]]]:
+def _read_chunk(jobs: list[Job], categories: CategoryTable) -> list[Outcome]:
     return [_read_one(job, categories) for job in jobs]
 
 
-def read_all(
-    jobs: list[tuple[str, str, str]], categories: CategoryTable
-) -> list[tuple[Article | None, list[ContentError]]]:
-    """Read and render (path, relative path, language) jobs in order, on every core for large sets.
+def render_all(jobs: list[Job], categories: CategoryTable) -> list[Outcome]:
+    """Validate and render jobs in order, on every core for large sets.
 
     Rendering is CPU-bound pure Python, so a large knowledge base is split into chunks rendered
     by worker processes (spawned, so no lock or thread state of the caller is inherited).
@@ -197,6 +191,47 @@ def read_all(
             return [outcome for chunk in done for outcome in chunk]
     except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
         return _read_chunk(jobs, categories)
+
+
+def read_all(
+    files: list[tuple[Path, str, str]], categories: CategoryTable, cache: ArticleCache | None = None
+) -> list[Outcome]:
+    """Read (path, relative path, language) files in order: from the cache where an entry is current,
+    else rendered (and then cached); cache entries of files no longer there are deleted."""
+    outcomes: list[Outcome | None] = [None] * len(files)
+    pending: list[tuple[int, Job, str]] = []
+    used: set[str] = set()
+    for number, (path, rel, lang) in enumerate(files):
+        try:
+            raw = read_regular_file(path)
+        except OSError as exc:
+            reason = _("cannot be read: {reason}").format(reason=exc.strerror)
+            outcomes[number] = (None, [ContentError(rel, 1, reason)])
+            continue
+        key = cache.key(rel, lang, raw) if cache is not None else ""
+        used.add(key)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            outcomes[number] = hit
+        else:
+            pending.append((number, (rel, lang, raw), key))
+    rendered = render_all([job for _number, job, _key in pending], categories)
+    for (number, _job, key), outcome in zip(pending, rendered, strict=True):
+        outcomes[number] = outcome
+        if cache is not None:
+            cache.put(key, outcome)
+    if cache is not None:
+        cache.prune(used)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def article_cache(settings: Settings, categories: CategoryTable) -> ArticleCache:
+    """The knowledge base's article cache, for these categories, languages and message language."""
+    context = repr(
+        (settings.languages, categories.declared, sorted(categories.by_lang.items()), cli_language())
+    )
+    folder = settings.instance_dir / "cache" / "articles"
+    return ArticleCache(folder, hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest())
 
 
 def load_library(settings: Settings) -> LoadResult:
@@ -219,8 +254,9 @@ def _load_library(settings: Settings) -> LoadResult:
     published: list[Article] = []
     drafts: list[Article] = []
     first_path: dict[tuple[str, str], str] = {}
-    jobs = [(str(path), settings.relative(path), lang) for path, lang in article_files(settings, problems)]
-    for article, found in read_all(jobs, categories):
+    files = [(path, settings.relative(path), lang) for path, lang in article_files(settings, problems)]
+    cache = article_cache(settings, categories)
+    for article, found in read_all(files, categories, cache):
         problems.items.extend(found)
         if article is None:
             continue
@@ -239,4 +275,4 @@ def _load_library(settings: Settings) -> LoadResult:
     shown = tuple(c for k, c in all_categories.items() if k in used or categories.declared)
     library = Library(articles=tuple(published), categories=shown, languages=settings.languages)
     problems.items.sort(key=lambda p: (p.path, p.line))
-    return LoadResult(library, tuple(problems.items), tuple(drafts))
+    return LoadResult(library, tuple(problems.items), tuple(drafts), from_cache=cache.hits)
