@@ -288,7 +288,9 @@ def test_search_finds_each_good_article_and_no_bad_one(root: Path, indexed: Run)
             started = time.perf_counter()
             result = service.search(SearchRequest(word, "nb", limit=100))
             assert slug in [h.slug for h in result.hits], (word, [h.slug for h in result.hits])
-            assert time.perf_counter() - started < 5, word
+            assert time.perf_counter() - started < 30, (
+                word
+            )  # a hang detector, not a speed test (bench/ measures speed)
     everything = service.search(SearchRequest("tekst", "nb", limit=100))
     assert {h.slug for h in everything.hits} <= set(GOOD)
     long_word = service.search(SearchRequest("Passordtilbakestillingsveiledning", "nb"))
