@@ -402,9 +402,10 @@ def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | No
     summary = _("{path}: {pages} pages, {files} files, {size:.1f} MB in {seconds:.1f} s")
     shown = result.out.as_posix()
     mb = result.size / 1_000_000
-    click.echo(
-        summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds)
-    )
+    line = summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds)
+    if result.reused:
+        line += " " + _("({n} files unchanged since the previous build)").format(n=result.reused)
+    click.echo(line)
 
 
 def main() -> None:
