@@ -7,6 +7,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
+
+MAX_SLUG_BYTES = 255  # a file name's limit on common filesystems: the export writes <slug>/index.html
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE, U+FFFF)
+XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -186,3 +191,16 @@ def slugify(text: str) -> str:
     lowered = text.casefold().translate(_TRANSLITERATION)
     ascii_only = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+
+
+def slug_file_bytes(slug: str) -> int:
+    """The length in bytes of ``slug`` as the export's folder name (percent-encoded, as in its URL)."""
+    return len(quote(slug, safe=""))
+
+
+def fit_slug(slug: str) -> str:
+    """``slug`` cut (at a ``-`` where it can) to fit :data:`MAX_SLUG_BYTES` as a file name."""
+    while slug_file_bytes(slug) > MAX_SLUG_BYTES:
+        shorter = slug.rsplit("-", 1)[0] if "-" in slug else slug[:-1]
+        slug = shorter if shorter and slug_file_bytes(shorter) < slug_file_bytes(slug) else slug[:-1]
+    return slug
