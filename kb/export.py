@@ -183,7 +183,7 @@ def check_archive(out: Path, archive: Path) -> None:
     """Refuse a zip inside the build folder: each build replaces that folder, and the zip with it."""
     if archive == out or out in archive.parents:
         message = _(
-            "{zip}: the zip cannot be inside the build folder {path}, which each build replaces: write it elsewhere"
+            "{zip}: a zip inside the build folder {path} goes with it at the next build: write it elsewhere"
         )
         raise ExportError(message.format(zip=archive, path=out))
 
