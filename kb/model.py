@@ -181,16 +181,57 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+# Latin letters NFKD does not take apart, spelled as their languages do without them (æ -> ae as in
+# today's URLs). kb/static/offline.js has the same table: keep them equal.
 _TRANSLITERATION = str.maketrans(
-    {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss"}
+    {
+        "æ": "ae",
+        "ø": "o",
+        "å": "a",
+        "ä": "a",
+        "ö": "o",
+        "ü": "u",
+        "é": "e",
+        "ß": "ss",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ł": "l",
+        "ı": "i",
+        "ς": "σ",
+    }
 )
 
 
 def slugify(text: str) -> str:
-    """An ASCII URL slug: Nordic letters transliterated, lowercased, other runs turned into ``-``."""
-    lowered = text.casefold().translate(_TRANSLITERATION)
-    ascii_only = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    """A URL slug for any script: lowercase words joined by ``-``.
+
+    Latin letters become ASCII (accents dropped, Nordic letters transliterated: ``blåbær`` ->
+    ``blabaer``); letters, digits and marks of other scripts are kept as they are (``Аккаунт`` ->
+    ``аккаунт``, percent-encoded in URLs), so Cyrillic, Greek, Arabic or CJK names get a slug too;
+    other symbols and punctuation are left out.
+    Its JavaScript twin is ``slugify`` in kb/static/offline.js.
+    """
+    lowered = text.lower().translate(_TRANSLITERATION)
+    out: list[str] = []
+    latin = False  # whether the last letter kept was ASCII: its combining accents are dropped
+    for char in unicodedata.normalize("NFKD", lowered):
+        kind = unicodedata.category(char)
+        if char.isascii():
+            latin = char.isalnum()
+            out.append(char if latin else "-")
+        elif kind[0] == "M":
+            if not latin and out and out[-1] != "-":
+                out.append(char)
+        elif kind[0] in "LN":
+            latin = False
+            out.append(char)
+        elif kind[0] == "Z":
+            out.append("-")
+        # other symbols and punctuation outside ASCII (’, ®, –) are left out, as they always were
+    joined = unicodedata.normalize("NFC", "".join(out))
+    return re.sub(r"-+", "-", joined).strip("-")
 
 
 def slug_file_bytes(slug: str) -> int:
