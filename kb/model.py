@@ -239,9 +239,9 @@ def slug_file_bytes(slug: str) -> int:
     return len(quote(slug, safe=""))
 
 
-def fit_slug(slug: str) -> str:
-    """``slug`` cut (at a ``-`` where it can) to fit :data:`MAX_SLUG_BYTES` as a file name."""
-    while slug_file_bytes(slug) > MAX_SLUG_BYTES:
+def fit_slug(slug: str, limit: int = MAX_SLUG_BYTES) -> str:
+    """``slug`` cut (at a ``-`` where it can) to fit ``limit`` bytes as a file name."""
+    while slug_file_bytes(slug) > limit:
         shorter = slug.rsplit("-", 1)[0] if "-" in slug else slug[:-1]
         slug = shorter if shorter and slug_file_bytes(shorter) < slug_file_bytes(slug) else slug[:-1]
     return slug

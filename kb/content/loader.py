@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import hashlib
@@ -273,6 +274,23 @@ def read_all(
         return _read_chunk(jobs, categories)
 
 
+def shared_categories(articles: list[Article], problems: Problems) -> list[Article]:
+    """Without ``categories.yml`` a category is its name: names sharing an address (``Konto`` and
+    ``konto!``) are one category, under the first name seen, with a warning; none is unreachable."""
+    first: dict[tuple[str, str], Category] = {}
+    found: list[Article] = []
+    for article in articles:
+        category = first.setdefault((article.lang, article.category.slug), article.category)
+        if category != article.category:
+            message = _("category {name!r} has the address of category {other!r}: shown as {other!r}")
+            problems.add(
+                article.path, 1, message.format(name=article.category.name, other=category.name), "warning"
+            )
+            article = dataclasses.replace(article, category=category)
+        found.append(article)
+    return found
+
+
 def load_library(settings: Settings) -> LoadResult:
     """Read, validate and render every article; bad files are reported and skipped, never fatal."""
     # Rendering makes millions of short-lived, acyclic objects while the Library grows: the
@@ -306,6 +324,8 @@ def _load_library(settings: Settings) -> LoadResult:
             continue
         first_path[key] = rel
         (drafts if article.draft else published).append(article)
+    if not categories.declared:
+        published = shared_categories(published, problems)
     published += catalog_articles(settings, published, categories.resolve, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
