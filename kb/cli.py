@@ -115,7 +115,10 @@ def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force:
                 click.echo(str(exc), err=True)
                 failed += 1
             except OSError as exc:
-                reason = _("cannot be imported: {reason}").format(reason=exc.strerror or exc)
+                if exc.filename is not None and str(exc.filename) == name:
+                    reason = _("cannot be read: {reason}").format(reason=exc.strerror)
+                else:  # the article could not be written (it is not there half written: writes are atomic)
+                    reason = _("cannot be imported: {reason}").format(reason=exc.strerror or exc)
                 click.echo(str(ContentError(name, 1, reason)), err=True)
                 failed += 1
             else:

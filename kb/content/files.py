@@ -72,12 +72,15 @@ def _try_lock(handle: int) -> bool:
 
 @contextmanager
 def locked(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (flock on the folder itself: no lock file is left behind).
+    """Hold an exclusive lock on ``folder`` (flock on the folder itself: no lock file is left behind;
+    a folder not made yet is locked through its nearest existing parent, and not created).
 
     Another kb run writing the same folder waits up to ``wait`` seconds, then gets a ``BusyError``.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    existing = folder.absolute()
+    while not existing.is_dir() and existing.parent != existing:
+        existing = existing.parent
+    handle = os.open(existing, os.O_RDONLY | os.O_DIRECTORY)
     try:
         deadline = time.monotonic() + wait
         while not _try_lock(handle):

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -88,7 +89,7 @@ def read_article(
     if values is None:
         return None
     slug = values.get("slug") or Path(path).stem
-    if not SLUG.match(slug):
+    if not is_valid_slug(slug):
         message = _("bad slug {slug!r}: use letters, digits and '-'").format(slug=slug)
         problems.add(path, front.lines.get("slug", 1), message)
         return None
@@ -142,6 +143,12 @@ def read_article(
         body=front.body,
         segments=_meta_segments(values, front) + rendered.segments,
     )
+
+
+def is_valid_slug(slug: str) -> bool:
+    """Letters, digits, ``-`` and ``_`` of any script (marks included), a letter or digit first."""
+    bare = "".join(c for c in slug if not unicodedata.category(c).startswith("M"))
+    return bool(slug) and bool(SLUG.match(bare)) and not unicodedata.category(slug[0]).startswith("M")
 
 
 def report_forbidden_characters(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -58,15 +58,16 @@ def install_escaped_gettext(app: Flask, settings: Settings) -> None:
 
     Jinja's newstyle gettext marks whatever the catalog says as safe markup; a translator's
     ``<meta http-equiv="refresh" …>`` would reach every page. So each translation is escaped here
-    (Markup of the escaped text; the ``%(name)s`` values are escaped by Jinja when formatted):
-    messages carry no markup of their own.
+    (Jinja then marks the escaped text safe, and escapes the ``%(name)s`` values it formats into
+    it): messages carry no markup of their own.
     """
 
-    def gettext(message: str) -> Markup:
-        return escape(translations(g.get("lang", settings.default_language)).gettext(message))
+    def gettext(message: str) -> str:
+        return html.escape(translations(g.get("lang", settings.default_language)).gettext(message))
 
-    def ngettext(singular: str, plural: str, n: int) -> Markup:
-        return escape(translations(g.get("lang", settings.default_language)).ngettext(singular, plural, n))
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        catalog = translations(g.get("lang", settings.default_language))
+        return html.escape(catalog.ngettext(singular, plural, n))
 
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
