@@ -216,7 +216,7 @@ def slugify(text: str) -> str:
     lowered = text.lower().translate(_TRANSLITERATION)
     out: list[str] = []
     latin = False  # whether the last letter kept was ASCII: its combining accents are dropped
-    for char in unicodedata.normalize("NFKD", lowered):
+    for char in unicodedata.normalize("NFKD", lowered).lower():  # "𝐀" is "A" once decomposed
         kind = unicodedata.category(char)
         if char.isascii():
             latin = char.isalnum()

@@ -299,7 +299,7 @@
      words joined by "-", other symbols left out. Keep the two equal. */
   function slugify(text) {
     var lowered = text.toLowerCase().replace(/[æøåäöüéßœđðþłıς]/g, function (c) { return TRANSLITERATION[c]; });
-    var chars = Array.from(lowered.normalize("NFKD"));
+    var chars = Array.from(lowered.normalize("NFKD").toLowerCase());
     var out = [];
     var latin = false;
     for (var i = 0; i < chars.length; i++) {
