@@ -117,11 +117,11 @@ def test_a_draft_keeps_its_translations_and_a_removed_text_comes_back_from_obsol
 @pytest.mark.parametrize(
     "hostile",
     [
-        "Contact <https://evil.example/login> for help.",
+        "Contact [support](https://example.com/help) or <https://evil.example/login> for help.",
         "Contact [support](https://example.com/help) or <mallory@evil.example> for help.",
         "Contact [support](https://example.com/help) ![x](https://evil.example/pixel.png) for help.",
         "Contact [support](https://example.com/help) for help.^[See <https://evil.example/>.]",
-        "Contact [support][1] for help.",
+        "Contact [support](https://example.com/help) or [us][evil] for help.",
     ],
 )
 def test_a_translation_adding_or_changing_a_link_in_any_form_is_rejected(root: Path, hostile: str) -> None:
