@@ -130,9 +130,9 @@ def test_a_second_run_waits_for_the_first_and_a_held_lock_is_a_clear_message(tmp
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started >= 1.4  # it waited for the lock instead of writing alongside
     assert po.is_file()
-    with locked(folder), pytest.raises(BusyError, match=r"another kb run is writing .*locales"):
-        with locked(folder, wait=0.2):
-            pass
+    message = r"another kb run is writing .*locales"
+    with locked(folder), pytest.raises(BusyError, match=message), locked(folder, wait=0.2):
+        pass
 
 
 def test_a_new_file_is_never_written_over_an_existing_one(tmp_path: Path) -> None:
