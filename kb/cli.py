@@ -7,23 +7,26 @@ import getpass
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from kb.content.catalogs import (
     compile_catalogs,
+    content_catalog_path,
     read_content_catalog,
     update_content_catalog,
     write_content_template,
 )
 from kb.content.categories import load_categories
 from kb.content.config import load_settings
+from kb.content.files import atomic_write_text, locked
 from kb.content.frontmatter import dump_front_matter
 from kb.content.importer import import_file
-from kb.content.loader import LoadResult, load_library
+from kb.content.loader import LoadResult, load_library, slugs_in_use
 from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import _, ngettext, normalize_language
-from kb.model import Article, slugify
+from kb.model import Article, fit_slug, slugify
 from kb.settings import Settings
 
 
@@ -103,18 +106,25 @@ def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force:
     settings = settings_of(ctx)
     language = language_of(settings, lang)
     failed = 0
-    for name in files:
-        try:
-            target = import_file(Path(name), settings.articles_dir, language, force=force)
-        except ContentError as exc:
-            click.echo(str(exc), err=True)
-            failed += 1
-        except OSError as exc:
-            reason = _("cannot be read: {reason}").format(reason=exc.strerror)
-            click.echo(str(ContentError(name, 1, reason)), err=True)
-            failed += 1
-        else:
-            click.echo(target.relative_to(settings.root).as_posix())
+    with locked(settings.articles_dir / language):
+        taken = slugs_in_use(settings, language)
+        for name in files:
+            try:
+                target = import_file(Path(name), settings.articles_dir, language, force=force, taken=taken)
+            except ContentError as exc:
+                click.echo(str(exc), err=True)
+                failed += 1
+            except OSError as exc:
+                if exc.filename is not None and str(exc.filename) == name:
+                    reason = _("cannot be read: {reason}").format(reason=exc.strerror)
+                else:  # the article could not be written (it is not there half written: writes are atomic)
+                    reason = _("cannot be imported: {reason}").format(reason=exc.strerror or exc)
+                click.echo(str(ContentError(name, 1, reason)), err=True)
+                failed += 1
+            else:
+                shown = target.relative_to(settings.root).as_posix()
+                taken.setdefault(target.stem, shown)
+                click.echo(shown)
     ctx.exit(1 if failed else 0)
 
 
@@ -139,7 +149,7 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     settings = settings_of(ctx)
     language = language_of(settings, lang)
     title = " ".join(title.split())
-    slug = slugify(title)
+    slug = fit_slug(slugify(title))
     if not slug:
         raise click.UsageError(_("the title gives no usable slug"))
     if not category.strip():
@@ -156,6 +166,10 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     shown = target.relative_to(settings.root).as_posix()
     if target.exists():
         raise click.ClickException(_("{path} exists already").format(path=shown))
+    other = slugs_in_use(settings, language).get(slug)
+    if other is not None:
+        message = _("the slug {slug!r} is used already by {other}: give the article another title")
+        raise click.ClickException(message.format(slug=slug, other=other))
     front = {
         "title": title,
         "author": author or default_author(),
@@ -164,10 +178,14 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
         "tags": [],
         "summary": "",
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
     body = _("Write the article here.")
-    with target.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-        out.write(f"{dump_front_matter(front)}\n{body}\n")
+    try:  # exclusive: never overwrite, even in a race
+        atomic_write_text(target, f"{dump_front_matter(front)}\n{body}\n", exclusive=True)
+    except FileExistsError as exc:
+        raise click.ClickException(_("{path} exists already").format(path=shown)) from exc
+    except OSError as exc:
+        message = _("cannot write {path}: {reason}").format(path=shown, reason=exc.strerror or exc)
+        raise click.ClickException(message) from exc
     click.echo(shown)
 
 
@@ -290,14 +308,45 @@ def _source_articles(ctx: click.Context) -> list[Article]:
     return [a for a in load_or_fail(ctx).library if a.lang == settings.default_language and not a.translation]
 
 
+def write_failed(ctx: click.Context, path: Path, exc: OSError) -> NoReturn:
+    """Report a file kb could not write (it is unchanged: every write is atomic) and exit 1."""
+    shown = settings_of(ctx).relative(path)
+    reason = exc.strerror or str(exc)
+    click.echo(
+        _("error: cannot write {path}: {reason} (the file is unchanged)").format(path=shown, reason=reason),
+        err=True,
+    )
+    ctx.exit(1)
+
+
 @i18n_group.command()
 @click.pass_context
 def extract(ctx: click.Context) -> None:
-    """Write locales/articles.pot: one message per translatable segment of the source articles."""
+    """Write locales/articles.pot: one message per translatable segment of the source articles.
+
+    Drafts are extracted too; nothing is extracted while a source article fails to load, or its
+    messages would vanish from the template (and their translations become obsolete).
+    """
     settings = settings_of(ctx)
-    segments = [(s.text, a.path, s.line) for a in _source_articles(ctx) for s in a.segments]
+    result = load_or_fail(ctx)
+    source_folder = f"{settings.relative(settings.articles_dir)}/{settings.default_language}/"
+    failed = sorted({p.path for p in result.errors if p.path.startswith(source_folder)})
+    if failed:
+        message = ngettext(
+            "error: {n} source article does not load, so nothing was extracted (fix it first): {paths}",
+            "error: {n} source articles do not load, so nothing was extracted (fix them first): {paths}",
+            len(failed),
+        )
+        click.echo(message.format(n=len(failed), paths=", ".join(failed)), err=True)
+        ctx.exit(1)
+    sources = [a for a in (*result.library, *result.drafts) if a.lang == settings.default_language]
+    segments = [(s.text, a.path, s.line) for a in sources if not a.translation for s in a.segments]
     target = settings.locales_dir / "articles.pot"
-    count = write_content_template(segments, target)
+    try:
+        with locked(settings.locales_dir):
+            count = write_content_template(segments, target)
+    except OSError as exc:
+        write_failed(ctx, target, exc)
     shown = target.relative_to(settings.root).as_posix()
     click.echo(ngettext("{path}: {n} message", "{path}: {n} messages", count).format(path=shown, n=count))
 
@@ -306,19 +355,38 @@ def extract(ctx: click.Context) -> None:
 @click.option("--lang", "languages", multiple=True, help="Language to update (default: all but the source).")
 @click.pass_context
 def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
-    """Create or update each language's articles.po from the template; changed entries become fuzzy."""
+    """Create or update each language's articles.po from the template; changed entries become fuzzy.
+
+    Entries whose source text is gone are kept as obsolete (#~) and come back with their source.
+    """
     settings = settings_of(ctx)
     template = settings.locales_dir / "articles.pot"
     if not template.is_file():
         raise click.ClickException(_("no locales/articles.pot yet: run 'kb i18n extract' first"))
-    chosen = [normalize_language(x) for x in languages] or [
+    chosen = [language_of(settings, x) for x in languages] or [
         x for x in settings.languages if x != settings.default_language
     ]
-    for lang in chosen:
-        path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang)
-        rel = path.relative_to(settings.root).as_posix()
-        line = ngettext("{path}: {n} message, {fuzzy} fuzzy", "{path}: {n} messages, {fuzzy} fuzzy", total)
-        click.echo(line.format(path=rel, n=total, fuzzy=fuzzy))
+    if settings.default_language in chosen:
+        message = _("{lang!r} is the source language: its articles are the text to translate")
+        raise click.BadParameter(message.format(lang=settings.default_language), param_hint="'--lang'")
+    failed = False
+    with locked(settings.locales_dir):
+        for lang in chosen:
+            shown = settings.relative(content_catalog_path(settings.locales_dir, lang))
+            try:
+                path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang, shown)
+            except ContentError as exc:
+                click.echo(str(exc), err=True)
+                failed = True
+                continue
+            except OSError as exc:
+                write_failed(ctx, content_catalog_path(settings.locales_dir, lang), exc)
+            rel = path.relative_to(settings.root).as_posix()
+            line = ngettext(
+                "{path}: {n} message, {fuzzy} fuzzy", "{path}: {n} messages, {fuzzy} fuzzy", total
+            )
+            click.echo(line.format(path=rel, n=total, fuzzy=fuzzy))
+    ctx.exit(1 if failed else 0)
 
 
 @i18n_group.command(name="compile")
@@ -326,7 +394,15 @@ def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
 def compile_(ctx: click.Context) -> None:
     """Compile every catalog under locales/ (.po to .mo)."""
     settings = settings_of(ctx)
-    for path in compile_catalogs(settings.locales_dir):
+    try:
+        with locked(settings.locales_dir):
+            written = compile_catalogs(settings.locales_dir)
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(1)
+    except OSError as exc:
+        write_failed(ctx, Path(exc.filename or settings.locales_dir), exc)
+    for path in written:
         click.echo(path.relative_to(settings.root).as_posix())
 
 

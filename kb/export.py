@@ -45,7 +45,7 @@ MANIFEST = ".kb-manifest.json"  # what each file of a build was made from, for t
 MANIFEST_FORMAT = 1
 PLACEHOLDER = "https://kb-export.invalid"  # the site's address when the export has none: made relative
 LINK = re.compile(r'(?P<attr>\s(?:href|src|action|data-index|data-text)=")(?P<value>[^"]*)"')
-PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s]*)')
+PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s&]*)')  # "&": escaped quotes
 UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 CHUNK = 100  # pages per job when several processes render
@@ -148,8 +148,14 @@ def rewrite_html(text: str, page: Page, base_url: str = "") -> str:
 
 
 def rewrite_xml(text: str, page: Page) -> str:
-    """Placeholder addresses in a feed made relative to it (the export had no base URL)."""
-    return PLACEHOLDER_URL.sub(lambda m: html.escape(relative(file_for(m["path"]), page.file)), text)
+    """Placeholder addresses in a feed (its entries' HTML included) made relative to the feed file,
+    which is what a feed reader resolves them against (the export had no base URL)."""
+
+    def replace(match: re.Match[str]) -> str:
+        target, rest = _site_target(match["path"])
+        return html.escape(relative(target, page.file) + rest)
+
+    return PLACEHOLDER_URL.sub(replace, text)
 
 
 def broken_links(library: Library, files: set[str]) -> list[BrokenLink]:
@@ -177,6 +183,15 @@ def check_target(out: Path, root: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         message = _("{path} exists and is not a kb build (it has no {marker}): choose another --out")
         raise ExportError(message.format(path=out, marker=MARKER))
+
+
+def check_archive(out: Path, archive: Path) -> None:
+    """Refuse a zip inside the build folder: each build replaces that folder, and the zip with it."""
+    if archive == out or out in archive.parents:
+        message = _(
+            "{zip}: a zip inside the build folder {path} goes with it at the next build: write it elsewhere"
+        )
+        raise ExportError(message.format(zip=archive, path=out))
 
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically
@@ -493,6 +508,8 @@ class Exporter:
         started = time.perf_counter()
         out = out.absolute()
         check_target(out, self.settings.root.absolute())
+        if zip_file is not None:
+            check_archive(out, zip_file.absolute())
         staging = out.with_name(f".{out.name}.new-{os.getpid()}")
         archive: Path | None = None
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import hashlib
@@ -10,6 +11,7 @@ import multiprocessing
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,17 +22,34 @@ from typing import Any
 from kb.content.cache import ArticleCache, Outcome
 from kb.content.catalogs import META_SEGMENTS, catalog_articles
 from kb.content.categories import CategoryTable, load_categories
-from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front_matter, validate_front_matter
+from kb.content.frontmatter import (
+    FrontMatter,
+    as_text,
+    decode_source,
+    hint,
+    parse_front_matter,
+    validate_front_matter,
+)
 from kb.content.markup import make_excerpt, render_markdown
 from kb.errors import ContentError, Problems
 from kb.i18n import _, cli_language, normalize_language
-from kb.model import Article, Category, Library, Segment, slugify
+from kb.model import (
+    MAX_SLUG_BYTES,
+    XML_FORBIDDEN,
+    Article,
+    Category,
+    Library,
+    Segment,
+    slug_file_bytes,
+    slugify,
+)
 from kb.settings import Settings
 
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
 CHUNK_SIZE = 250
 MAX_WORKERS = 8
+MAX_ARTICLE_BYTES = 1_000_000  # 1 MB: the densest markup measured ~3-7 s to render here; prose far less
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,10 @@ def read_article(
     raw: bytes, path: str, lang: str, categories: CategoryTable, problems: Problems
 ) -> Article | None:
     """One Article from a file's bytes, or None after adding its problems to ``problems``."""
+    if len(raw) > MAX_ARTICLE_BYTES:
+        message = _("the file is larger than the limit of {limit} bytes for an article: split it up")
+        problems.add(path, 1, message.format(limit=MAX_ARTICLE_BYTES))
+        return None
     try:
         text = decode_source(raw, path)
         front = parse_front_matter(text, path)
@@ -68,9 +91,17 @@ def read_article(
     if values is None:
         return None
     slug = values.get("slug") or Path(path).stem
-    if not SLUG.match(slug):
+    if not is_valid_slug(slug):
         message = _("bad slug {slug!r}: use letters, digits and '-'").format(slug=slug)
         problems.add(path, front.lines.get("slug", 1), message)
+        return None
+    if slug_file_bytes(slug) > MAX_SLUG_BYTES:
+        message = _(
+            "the slug is too long: {size} bytes as a file name (percent-encoded), the limit is {limit}"
+        )
+        problems.add(
+            path, front.lines.get("slug", 1), message.format(size=slug_file_bytes(slug), limit=MAX_SLUG_BYTES)
+        )
         return None
     if "lang" in values and normalize_language(values["lang"]) != lang:
         message = _("'lang: {value}' does not match the folder's language {lang!r}")
@@ -86,6 +117,7 @@ def read_article(
         name = values["category"]
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
     rendered = render_markdown(front.body, front.body_line)
+    report_forbidden_characters(values, front, path, problems)
     if not rendered.text.strip():
         message = _("the article has no text after its front-matter")
         problems.add(path, front.body_line - 1, message, "warning")
@@ -113,6 +145,33 @@ def read_article(
         body=front.body,
         segments=_meta_segments(values, front) + rendered.segments,
     )
+
+
+def is_valid_slug(slug: str) -> bool:
+    """Letters, digits, ``-`` and ``_`` of any script (marks included), a letter or digit first."""
+    bare = "".join(c for c in slug if not unicodedata.category(c).startswith("M"))
+    return bool(slug) and bool(SLUG.match(bare)) and not unicodedata.category(slug[0]).startswith("M")
+
+
+def report_forbidden_characters(
+    values: dict[str, Any], front: FrontMatter, path: str, problems: Problems
+) -> None:
+    """Warn, at its line, of each character XML forbids (control characters): feeds leave them out."""
+    message = _("invisible control character U+{code:04X}: feeds and the export leave it out; delete it")
+    for key, value in values.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            found = XML_FORBIDDEN.search(item) if isinstance(item, str) else None
+            if found is not None:
+                problems.add(
+                    path, front.lines.get(key, 1), message.format(code=ord(found.group())), "warning"
+                )
+                break
+    lines: set[int] = set()
+    for found in XML_FORBIDDEN.finditer(front.body):
+        line = front.body_line + front.body.count("\n", 0, found.start())
+        if line not in lines and len(lines) < 10:
+            lines.add(line)
+            problems.add(path, line, message.format(code=ord(found.group())), "warning")
 
 
 def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
@@ -151,15 +210,38 @@ def article_files(settings: Settings, problems: Problems) -> Iterator[tuple[Path
         yield path, lang
 
 
+def slugs_in_use(settings: Settings, lang: str) -> dict[str, str]:
+    """Each slug the files of ``articles/<lang>/`` use (their ``slug:``, else their name), with the file.
+
+    Only the front-matter is read: this is the cheap look-up ``kb new`` and ``kb import`` make.
+    """
+    folder = settings.articles_dir / lang
+    used: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.md")) if folder.is_dir() else ():
+        rel = settings.relative(path)
+        slug = path.stem
+        try:
+            front = parse_front_matter(
+                decode_source(read_regular_file(path, MAX_ARTICLE_BYTES + 1), rel), rel
+            )
+            node = front.values.get("slug")
+            slug = as_text(node, "slug") if node is not None else slug
+        except (ContentError, OSError, ValueError):
+            slug = path.stem  # a file that does not load keeps the slug of its name (kb check says why)
+        used.setdefault(slug or path.stem, rel)
+    return used
+
+
 NOT_REGULAR = "not a regular file (a FIFO, device or socket)"  # reads as an OS reason, in English
 
 
-def read_regular_file(path: Path) -> bytes:
-    """A file's bytes; a FIFO or device (whose read would block, or never end) is refused with OSError."""
+def read_regular_file(path: Path, limit: int = -1) -> bytes:
+    """A file's bytes (at most ``limit``); a FIFO or device (whose read would block, or never end) is
+    refused with OSError."""
     with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(errno.EINVAL, NOT_REGULAR)
-        return handle.read()
+        return handle.read(limit)
 
 
 Job = tuple[str, str, bytes]  # an article file's path relative to the root, its language, its bytes
@@ -203,7 +285,7 @@ def read_all(
     used: set[str] = set()
     for number, (path, rel, lang) in enumerate(files):
         try:
-            raw = read_regular_file(path)
+            raw = read_regular_file(path, MAX_ARTICLE_BYTES + 1)  # past the limit: reported, not read
         except OSError as exc:
             reason = _("cannot be read: {reason}").format(reason=exc.strerror)
             outcomes[number] = (None, [ContentError(rel, 1, reason)])
@@ -232,6 +314,23 @@ def article_cache(settings: Settings, categories: CategoryTable) -> ArticleCache
     )
     folder = settings.instance_dir / "cache" / "articles"
     return ArticleCache(folder, hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def shared_categories(articles: list[Article], problems: Problems) -> list[Article]:
+    """Without ``categories.yml`` a category is its name: names sharing an address (``Konto`` and
+    ``konto!``) are one category, under the first name seen, with a warning; none is unreachable."""
+    first: dict[tuple[str, str], Category] = {}
+    found: list[Article] = []
+    for article in articles:
+        category = first.setdefault((article.lang, article.category.slug), article.category)
+        if category != article.category:
+            message = _("category {name!r} has the address of category {other!r}: shown as {other!r}")
+            problems.add(
+                article.path, 1, message.format(name=article.category.name, other=category.name), "warning"
+            )
+            article = dataclasses.replace(article, category=category)
+        found.append(article)
+    return found
 
 
 def load_library(settings: Settings) -> LoadResult:
@@ -268,6 +367,8 @@ def _load_library(settings: Settings) -> LoadResult:
             continue
         first_path[key] = rel
         (drafts if article.draft else published).append(article)
+    if not categories.declared:
+        published = shared_categories(published, problems)
     published += catalog_articles(settings, published, categories.resolve, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}

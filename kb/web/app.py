@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -52,6 +53,25 @@ class HtmlSafeJSON(DefaultJSONProvider):
         return super().dumps(obj, **kwargs).translate(HTML_SAFE_JSON)
 
 
+def install_escaped_gettext(app: Flask, settings: Settings) -> None:
+    """Templates' ``_()`` and ``ngettext()`` in the page's language, translations escaped.
+
+    Jinja's newstyle gettext marks whatever the catalog says as safe markup; a translator's
+    ``<meta http-equiv="refresh" …>`` would reach every page. So each translation is escaped here
+    (Jinja then marks the escaped text safe, and escapes the ``%(name)s`` values it formats into
+    it): messages carry no markup of their own.
+    """
+
+    def gettext(message: str) -> str:
+        return html.escape(translations(g.get("lang", settings.default_language)).gettext(message))
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        catalog = translations(g.get("lang", settings.default_language))
+        return html.escape(catalog.ngettext(singular, plural, n))
+
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
 def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     """A Flask app serving the knowledge base of ``settings`` (default: ``KB_ROOT`` or here)."""
     settings = settings or load_settings()
@@ -62,11 +82,7 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.extensions["kb"] = State(settings, loaded, SearchService(settings), assets=asset_versions())
     app.json = HtmlSafeJSON(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: translations(g.get("lang", settings.default_language)).gettext(message),
-        lambda s, p, n: translations(g.get("lang", settings.default_language)).ngettext(s, p, n),
-        newstyle=True,
-    )
+    install_escaped_gettext(app, settings)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
