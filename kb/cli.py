@@ -7,6 +7,7 @@ import getpass
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -29,6 +30,8 @@ from kb.settings import Settings
 
 DISTRIBUTION = "kb-helpcenter"  # the name on the package index; the import package and command are kb
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+log = logging.getLogger(__name__)
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -239,7 +242,12 @@ def serve(
 
 def load_or_fail(ctx: click.Context) -> LoadResult:
     """The library, with its problems reported; bad files are skipped, never fatal."""
-    result = load_library(settings_of(ctx))
+    settings = settings_of(ctx)
+    started = time.perf_counter()
+    result = load_library(settings)
+    log.debug(
+        "%s: %d articles loaded in %.2f s", settings.root, len(result.library), time.perf_counter() - started
+    )
     report(result.problems)
     return result
 

@@ -1,4 +1,4 @@
-"""The Host header's limits: which hosts the app answers, and redirects that never point at a client's host."""
+"""The Host header's limits: which hosts the app answers; redirects never point at a client's host."""
 
 from __future__ import annotations
 

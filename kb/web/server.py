@@ -177,13 +177,11 @@ def run_production(
             return app
 
     server = Server()
-    bound = ", ".join(str(x) for x in server.cfg.bind)
-    log.info(
-        "serving with gunicorn (%s workers, %s) on %s",
-        server.cfg.workers,
-        server.cfg.worker_class_str,
-        bound,
-    )
+    log.info("gunicorn workers: %s, worker class: %s", server.cfg.workers, server.cfg.worker_class_str)
+    for address in server.cfg.bind:
+        bound_host, _sep, bound_port = str(address).rpartition(":")
+        shown = public_url(bound_host.strip("[]"), int(bound_port)) if bound_port.isdigit() else address
+        log.info("serving on %s (press Ctrl+C to stop)", shown)
     server.run()
 
 
