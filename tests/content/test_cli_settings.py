@@ -43,7 +43,7 @@ def test_kb_yaml_is_read_when_there_is_no_kb_yml(kb_root: KnowledgeBase) -> None
 
 def test_kb_yml_and_kb_yaml_together_are_an_error(kb_root: KnowledgeBase) -> None:
     root = kb_root({"kb.yaml": "site_name: Other\n", "articles/nb/a.md": article()})
-    with pytest.raises(ConfigError, match="both kb.yml and kb.yaml exist: keep one"):
+    with pytest.raises(ConfigError, match=r"both kb\.yml and kb\.yaml exist: keep one"):
         load_settings(root)
     done = run_kb("--root", str(root), "check")
     assert done.returncode == 1
