@@ -136,7 +136,7 @@ def main() -> None:
         shutil.copytree(REPO / "articles", root / "articles")
         shutil.copy(REPO / "kb.yml", root / "kb.yml")
         port = free_port()
-        env = {**os.environ, "KB_ROOT": str(root)}
+        env = {**os.environ, "KB_ROOT": str(root), "KB_TRUSTED_HOSTS": HOST}
         server = subprocess.Popen(
             [
                 KB,
@@ -190,7 +190,7 @@ def main() -> None:
             for name, count in worker.failures.items():
                 failures[name] = failures.get(name, 0) + count
         result = {
-            "server": f"kb serve --production --workers {options.workers} (gunicorn gthread, 4 threads)",
+            "server": f"kb serve --production --workers {options.workers} (gunicorn, gevent workers)",
             "client_threads": options.threads,
             "seconds": round(elapsed, 1),
             "cpus": os.cpu_count(),
