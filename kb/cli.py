@@ -30,6 +30,7 @@ from kb.settings import Settings
 
 DISTRIBUTION = "kb-helpcenter"  # the name on the package index; the import package and command are kb
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CREATING_COMMANDS = ("import", "new")  # may start a knowledge base in a folder that does not exist yet
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def report(problems: tuple[ContentError, ...]) -> None:
 def cli(ctx: click.Context, root: str, verbose: int, quiet: int) -> None:
     """kb: write help articles in Markdown, check them, search them and publish them."""
     configure_logging(verbose - quiet)
-    if not Path(root).is_dir():
+    if not Path(root).is_dir() and ctx.invoked_subcommand not in CREATING_COMMANDS:
         # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
         message = _("{root}: error: no such knowledge-base folder (is --root or KB_ROOT right?)")
         click.echo(message.format(root=root), err=True)

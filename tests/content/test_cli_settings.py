@@ -79,3 +79,10 @@ def test_version_names_the_installed_version() -> None:
     done = run_kb("--version")
     assert done.returncode == 0
     assert done.stdout == f"kb, version {kb.__version__}\n"
+
+
+def test_import_and_new_may_start_a_knowledge_base_in_a_new_folder(tmp_path: Path) -> None:
+    root = tmp_path / "new-kb"
+    done = run_kb("--root", str(root), "new", "Første artikkel", "--category", "Generelt", "--lang", "nb")
+    assert done.returncode == 0, done.stderr
+    assert (root / done.stdout.strip()).is_file()
