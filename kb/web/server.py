@@ -136,7 +136,7 @@ def run_production(
     threads: int = 4,
     explicit: frozenset[str] = frozenset(),
 ) -> None:
-    """Gunicorn with ``workers`` gevent worker processes; the app (and index check) loads once, before forking.
+    """Gunicorn with ``workers`` gevent worker processes; the app (and index check) loads once, before fork.
 
     Settings are applied in gunicorn's order: kb's defaults, then ``gunicorn.conf.py`` (in the
     knowledge base's root or the current folder, or the one ``GUNICORN_CMD_ARGS`` names with
