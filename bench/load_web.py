@@ -463,7 +463,8 @@ def start_kb(root: Path, port: int, workers: int) -> tuple[subprocess.Popen[byte
     command = [KB, "--root", str(root), "serve", "--production"]
     command += ["--workers", str(workers), "--host", HOST, "--port", str(port)]
     log = (root / "serve.log").open("wb")
-    server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    env = {**os.environ, "KB_TRUSTED_HOSTS": HOST}  # production refuses to start without it
+    server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True, env=env)
     try:
         ready = wait_ready(f"http://{HOST}:{port}/")
     except SystemExit:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +31,12 @@ from kb.i18n import _, ngettext, normalize_language
 from kb.model import Article, fit_slug, slugify
 from kb.settings import Settings
 
+DISTRIBUTION = "kb-helpcenter"  # the name on the package index; the import package and command are kb
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CREATING_COMMANDS = ("import", "new")  # may start a knowledge base in a folder that does not exist yet
+
+log = logging.getLogger(__name__)
+
 
 def settings_of(ctx: click.Context) -> Settings:
     """The settings of the knowledge base chosen by ``--root`` (or ``KB_ROOT``)."""
@@ -50,15 +58,44 @@ def report(problems: tuple[ContentError, ...]) -> None:
     default=".",
     help="Knowledge-base folder (holding articles/ and locales/).",
 )
-@click.version_option(package_name="kb")
+@click.option("-v", "--verbose", count=True, help="Log more (debug details); repeatable.")
+@click.option("-q", "--quiet", count=True, help="Log only warnings (-q) or errors (-qq).")
+@click.version_option(package_name=DISTRIBUTION)
 @click.pass_context
-def cli(ctx: click.Context, root: str) -> None:
+def cli(ctx: click.Context, root: str, verbose: int, quiet: int) -> None:
     """kb: write help articles in Markdown, check them, search them and publish them."""
+    configure_logging(verbose - quiet)
+    if not Path(root).is_dir() and ctx.invoked_subcommand not in CREATING_COMMANDS:
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
+        message = _("{root}: error: no such knowledge-base folder (is --root or KB_ROOT right?)")
+        click.echo(message.format(root=root), err=True)
+        ctx.exit(1)
     try:
         ctx.obj = load_settings(root)
     except ConfigError as exc:  # already "kb.yml:line: error: message"
         click.echo(str(exc), err=True)
         ctx.exit(1)
+
+
+def configure_logging(level: int) -> None:
+    """Log lines on stderr: what kb does (info) by default, debug details with -v, less with -q."""
+    if level >= 1:
+        chosen = logging.DEBUG
+    elif level == 0:
+        chosen = logging.INFO
+    else:
+        chosen = logging.WARNING if level == -1 else logging.ERROR
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=chosen, handlers=[handler], force=True)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log lines to whatever ``sys.stderr`` is when a line is written (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def language_of(settings: Settings, lang: str | None) -> str:
@@ -193,9 +230,15 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on changes to code, articles and catalogs.")
-@click.option("--production", is_flag=True, help="Serve with gunicorn (several processes).")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Serve with gunicorn (gevent workers); needs base_url or trusted_hosts in kb.yml.",
+)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process.")
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process (gthread only)."
+)
 @click.pass_context
 def serve(
     ctx: click.Context, host: str, port: int, debug: bool, production: bool, workers: int, threads: int
@@ -206,14 +249,24 @@ def serve(
     if debug and production:
         raise click.UsageError(_("--debug and --production cannot be combined"))
     if production:
-        run_production(settings_of(ctx), host, port, workers, threads)
+        given = frozenset(
+            name
+            for name in ("host", "port", "workers", "threads")
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        )
+        run_production(settings_of(ctx), host, port, workers, threads, explicit=given)
     else:
         run_development(settings_of(ctx), host, port, debug)
 
 
 def load_or_fail(ctx: click.Context) -> LoadResult:
     """The library, with its problems reported; bad files are skipped, never fatal."""
-    result = load_library(settings_of(ctx))
+    settings = settings_of(ctx)
+    started = time.perf_counter()
+    result = load_library(settings)
+    log.debug(
+        "%s: %d articles loaded in %.2f s", settings.root, len(result.library), time.perf_counter() - started
+    )
     report(result.problems)
     return result
 
@@ -491,4 +544,4 @@ def main() -> None:
     except KBError as exc:
         # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
         click.echo(_("error: {message}").format(message=exc), err=True)
-        sys.exit(2)
+        sys.exit(1)  # a runtime error; click gives usage errors 2

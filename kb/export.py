@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import g, render_template
+from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import ContentError, ExportError
@@ -412,7 +413,15 @@ class Exporter:
         return len(self.pages()) + len(self.settings.languages)
 
     def render(self, page: Page) -> bytes:
-        """One page as the live site serves it, its links made relative."""
+        """One page as the live site serves it, its links made relative; a missing template is a
+        broken installation, never reported as a write failure (jinja2's error is an OSError)."""
+        try:
+            return self.render_page(page)
+        except TemplateNotFound as exc:
+            message = _("{path}: the template {name} is missing from the installed kb package")
+            raise ExportError(message.format(path=page.path, name=exc.name)) from exc
+
+    def render_page(self, page: Page) -> bytes:
         app = self.app
         with app.test_request_context(page.request or page.path):
             if page.path == "/":

@@ -35,6 +35,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "click": ("kb.cli",),
     "flask": ("kb.web", "kb.export"),
     "werkzeug": ("kb.web", "kb.export"),
+    "jinja2": ("kb.web", "kb.export"),  # Flask's template engine
     "gunicorn": ("kb.web.server",),
     "sqlalchemy": ("kb.store",),
     "psycopg": ("kb.store",),

@@ -22,6 +22,7 @@ from kb.settings import Settings
 from kb.web.api import api, json_error
 from kb.web.feeds import feeds
 from kb.web.headers import finish_response
+from kb.web.hosts import configure_hosts, is_untrusted_host, untrusted_host_response
 from kb.web.pages import bp
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
 
@@ -75,8 +76,14 @@ def install_escaped_gettext(app: Flask, settings: Settings) -> None:
 def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     """A Flask app serving the knowledge base of ``settings`` (default: ``KB_ROOT`` or here)."""
     settings = settings or load_settings()
+    log.info("loading the articles of %s", settings.root)
     loaded = load_library(settings)
+    languages = len({a.lang for a in loaded.library})
+    log.info(
+        "%d articles in %d languages (%d problems)", len(loaded.library), languages, len(loaded.problems)
+    )
     if index:
+        log.info("bringing the search indexes up to date")
         ensure_indexes(settings, loaded.library)
     app = Flask(__name__, static_folder=str(STATIC_DIR), template_folder=str(TEMPLATES_DIR))
     app.extensions["kb"] = State(settings, loaded, SearchService(settings), assets=asset_versions())
@@ -91,11 +98,14 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.register_blueprint(feeds)
 
     app.after_request(finish_response)
+    configure_hosts(app, settings)
 
     @app.errorhandler(404)
     @app.errorhandler(405)
     @app.errorhandler(400)
     def client_error(error: HTTPException) -> Response | tuple[str, int]:
+        if is_untrusted_host(error):
+            return untrusted_host_response()
         if request.path.startswith("/api/"):
             return json_error(error.code or 400, error.description or "")
         status = error.code or 400
