@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import published_language
 from kb.model import Article
 from kb.search.service import SearchRequest
-from kb.web.gate import RETRY_AFTER
+from kb.web.gate import RETRY_AFTER, off_the_loop
 from kb.web.state import state
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -82,10 +82,11 @@ def search() -> Response:
     lang, page = language_arg(), page_arg()
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
+    service, wanted = state().search, SearchRequest(text, lang, category=category, page=page)
     with state().gate.slot() as admitted:
         if not admitted:
             return busy()
-        result = state().search.search(SearchRequest(text, lang, category=category, page=page))
+        result = off_the_loop(lambda: service.search(wanted))
     return cached(jsonify(result.to_json()))
 
 
@@ -94,10 +95,11 @@ def suggest() -> Response:
     lang, text = language_arg(), text_arg(required=False)
     if not text.strip():
         return cached(jsonify({"query": text, "lang": lang, "results": []}))
+    service = state().search
     with state().gate.slot() as admitted:
         if not admitted:
             return busy()
-        hits = state().search.suggest(text, lang)
+        hits = off_the_loop(lambda: service.suggest(text, lang))
     return cached(jsonify({"query": text, "lang": lang, "results": [h.to_json() for h in hits]}))
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import closest_language, format_date, language_name, published_language
 from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
-from kb.web.gate import RETRY_AFTER
+from kb.web.gate import RETRY_AFTER, off_the_loop
 from kb.web.pagecache import CachedPage, page_key
 from kb.web.state import state
 
@@ -215,8 +215,9 @@ def search() -> str | tuple[str, int, dict[str, str]]:
     busy = False
     if text.strip() or chosen is not None:
         request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
+        service = state().search
         with state().gate.slot() as admitted:
-            result = state().search.search(request_) if admitted else None
+            result = off_the_loop(lambda: service.search(request_)) if admitted else None
             busy = not admitted
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
