@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import time
 import zipfile
 from collections.abc import Callable
@@ -324,6 +325,19 @@ def tree_fingerprint(folder: Path) -> str:
 _FORKED: tuple[Exporter, Path, list[Page]] | None = None  # what a forked worker process works on
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def die_with_parent() -> None:
+    """In a forked build worker: end with the build. A build killed with -9 must not leave workers
+    writing into its folder while the next build cleans it up (Linux; elsewhere nothing happens)."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _forked_job(job: Job) -> int | IndexSize:
     assert _FORKED is not None, "a build job outside a build"
     exporter, folder, pages = _FORKED
@@ -501,7 +515,9 @@ class Exporter:
         global _FORKED
         _FORKED = (self, folder, pages)
         results: list[int | IndexSize] = []
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
+        )
         try:
             for future in as_completed([pool.submit(_forked_job, job) for job in jobs]):
                 results.append(future.result())
