@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
 DEFAULT_SITE_NAME = "Help Center"
+DEFAULT_RETENTION_DAYS = 365
 CONFIG_FILE = "kb.yml"  # read by kb.content.config
 
 
@@ -20,6 +21,8 @@ class Settings:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_language: str = "en"
     base_url: str = ""
+    support_url: str = ""  # readers' way to support: an https URL or a mailto: address (validated)
+    retention_days: int = DEFAULT_RETENTION_DAYS  # reader data (searches, clicks, votes) is kept this long
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

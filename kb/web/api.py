@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import published_language
 from kb.model import Article
 from kb.search.service import SearchRequest
+from kb.web.readers import record_search
 from kb.web.state import state
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -74,7 +76,9 @@ def search() -> Response:
     lang, page = language_arg(), page_arg()
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
+    started = time.perf_counter()
     result = state().search.search(SearchRequest(text, lang, category=category, page=page))
+    record_search(text, lang, result, time.perf_counter() - started, "api")
     return cached(jsonify(result.to_json()))
 
 

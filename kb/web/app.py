@@ -19,9 +19,12 @@ from kb.search.indexing import update_indexes
 from kb.search.service import SearchService
 from kb.settings import Settings
 from kb.web.api import api, json_error
+from kb.web.feedback import feedback
 from kb.web.feeds import feeds
 from kb.web.headers import finish_response
+from kb.web.insights import insights
 from kb.web.pages import bp
+from kb.web.readers import init_readers
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,9 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.register_blueprint(feeds)
+    init_readers(app, settings)  # votes, search analytics, /admin/insights (kb.web.readers)
+    app.register_blueprint(feedback)
+    app.register_blueprint(insights)
 
     app.after_request(finish_response)
 

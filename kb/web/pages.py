@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import closest_language, format_date, language_name, published_language
 from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
+from kb.web.readers import record_search
 from kb.web.state import state
 
 bp = Blueprint("kb", __name__)
@@ -182,7 +184,9 @@ def search() -> str:
     result = None
     if text.strip() or chosen is not None:
         request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
+        started = time.perf_counter()
         result = state().search.search(request_)
+        record_search(text, g.lang, result, time.perf_counter() - started, "page")
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
     def same(code: str) -> str:
