@@ -35,6 +35,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "click": ("kb.cli",),
     "flask": ("kb.web", "kb.export"),
     "werkzeug": ("kb.web", "kb.export"),
+    "markupsafe": ("kb.web",),  # Flask's escaping: the server-drawn SVG charts (kb.web.charts)
     "gunicorn": ("kb.web.server",),
     "sqlalchemy": ("kb.store",),
     "psycopg": ("kb.store",),
