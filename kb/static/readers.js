@@ -61,11 +61,12 @@
   /* --- which result a reader opened ------------------------------------------------------------ */
   function watchResults(list) {
     list.addEventListener("click", function (event) {
-      var link = event.target.closest ? event.target.closest("a[data-rank]") : null;
-      if (!link) return;
+      var link = event.target.closest ? event.target.closest("a") : null;
+      var item = link ? link.closest("li[data-rank]") : null;
+      if (!item) return;
       beacon({
         q: list.getAttribute("data-query") || "", lang: list.getAttribute("data-lang") || "",
-        slug: link.getAttribute("data-slug") || "", rank: link.getAttribute("data-rank") || ""
+        slug: item.getAttribute("data-slug") || "", rank: item.getAttribute("data-rank") || ""
       });
     });
   }
