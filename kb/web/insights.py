@@ -47,7 +47,6 @@ def authorised(token: str) -> bool:
 def private(response: Response) -> Response:
     response.headers["Cache-Control"] = ADMIN_CACHE
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
