@@ -146,7 +146,9 @@ class Readers:
                 return None
             self._purge(store)
             recorder = Recorder(store, maxsize=self.queue_size) if self.queue_size else Recorder(store)
-            atexit.register(recorder.close)  # a graceful stop (SIGTERM, worker exit) writes the queue
+            atexit.register(
+                close_recorder, recorder
+            )  # a graceful stop (SIGTERM, worker exit) writes the queue
             self._pid, self._store, self._recorder = os.getpid(), store, recorder
             return recorder
 
@@ -193,6 +195,17 @@ class Readers:
     def admin_cookie(self, token: str) -> str:
         """What the admin cookie holds: a keyed hash of the admin token, never the token itself."""
         return hmac.new(self.admin_key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def close_recorder(recorder: Recorder) -> None:
+    """Write what is queued, stop, and log the process's totals (drops and failures as warnings)."""
+    flushed = recorder.close()
+    stats = recorder.stats()
+    level = logging.WARNING if stats["dropped"] or stats["failed"] or not flushed else logging.INFO
+    log.log(
+        level, "kb: reader data of process %d: %d written, %d dropped (queue full), %d failed, %d left",
+        os.getpid(), stats["written"], stats["dropped"], stats["failed"], stats["queued"],
+    )  # fmt: skip
 
 
 def utc_today() -> dt.date:
