@@ -225,14 +225,20 @@ def report_command(ctx: click.Context, since: str, lang: str | None, as_json: bo
     language = language_of(settings, lang) if lang else None
     library = load_library(settings).library
     titles = {code: {a.slug: a.title for a in library.in_language(code)} for code in settings.languages}
-    with open_store(settings) as store:
-        if purge:
-            deleted = store.purge(settings.retention_days)
-            message = _(
-                "purged records older than {days} days: {searches} searches, {clicks} clicks, {votes} votes"
-            )
-            click.echo(message.format(days=settings.retention_days, **deleted), err=True)
-        found = build_report(store, since_days=days, lang=language, titles=titles)
+    try:
+        with open_store(settings) as store:
+            if purge:
+                deleted = store.purge(settings.retention_days)
+                message = _(
+                    "purged records older than {days} days: "
+                    "{searches} searches, {clicks} clicks, {votes} votes"
+                )
+                click.echo(message.format(days=settings.retention_days, **deleted), err=True)
+            found = build_report(store, since_days=days, lang=language, titles=titles)
+    except Exception as exc:  # the database driver's errors: a message, not a traceback
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
+        click.echo(_("error: the reader data cannot be read: {reason}").format(reason=exc), err=True)
+        ctx.exit(1)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
     else:
