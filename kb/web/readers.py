@@ -24,6 +24,7 @@ from flask import Flask, current_app, request
 from kb.search.service import SearchResult
 from kb.settings import Settings
 from kb.store import Record, Recorder, SearchRecord, Store, database_url, voter_hash
+from kb.store.recorder import DEFAULT_QUEUE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -120,37 +121,64 @@ class Readers:
         self.votes = RateLimiter(rate=20, burst=10)
         self.beacons = RateLimiter(rate=120, burst=60)
         self._lock = threading.Lock()
-        self._pid = -1
+        self._pid = -1  # the process the fields below belong to (they are reset after a fork)
         self._store: Store | None = None
         self._recorder: Recorder | None = None
+        self._opening: threading.Thread | None = None
+        self._opened = threading.Event()
+        self._pending: list[Record] = []  # records made while the store was still being opened
         self._failed_at = 0.0
 
     # -- the store and recorder of this process -----------------------------------------------------
+    # The store is opened (connected, migrated, purged) by a thread of its own, started on first use in
+    # each process (after gunicorn's fork): a slow or unreachable database never holds up a request.
 
-    def recorder(self) -> Recorder | None:
-        """This process's recorder, made on first use (after any fork); ``None`` while the store is down."""
+    def _start_opening(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use in this process (or a forked child)
+                self._pid, self._store, self._recorder, self._opening = os.getpid(), None, None, None
+                self._opened, self._pending, self._failed_at = threading.Event(), [], 0.0
+            if self._recorder is not None or (self._opening is not None and self._opening.is_alive()):
+                return
+            if self._failed_at and time.monotonic() - self._failed_at < RETRY_AFTER:
+                return
+            self._opened.clear()
+            self._opening = threading.Thread(target=self._open, name="kb-store-open", daemon=True)
+            self._opening.start()
+
+    def _open(self) -> None:
+        try:
+            store = Store.open(self.url)
+        except Exception:  # any driver error: reader data waits, pages and searches go on
+            log.exception("kb: the reader-data store cannot be opened; nothing is recorded for now")
+            with self._lock:
+                if self._pending:
+                    log.warning(
+                        "kb: %d records made while the store was opening are lost", len(self._pending)
+                    )
+                self._pending, self._failed_at = [], time.monotonic()
+            self._opened.set()
+            return
+        self._purge(store)
+        recorder = Recorder(store, maxsize=self.queue_size) if self.queue_size else Recorder(store)
+        atexit.register(close_recorder, recorder)  # a graceful stop (SIGTERM, worker exit) writes the queue
+        with self._lock:
+            self._store, self._recorder, self._failed_at = store, recorder, 0.0
+            pending, self._pending = self._pending, []
+        for item in pending:
+            recorder.record(item)
+        self._opened.set()
+
+    def recorder(self, wait: float = 10.0) -> Recorder | None:
+        """This process's recorder, waiting up to ``wait`` seconds for the store to open (reports, tests);
+        ``None`` when switched off or while the store cannot be opened."""
         if not self.enabled:
             return None
         if self._pid == os.getpid() and self._recorder is not None:
             return self._recorder
-        with self._lock:
-            if self._pid == os.getpid() and self._recorder is not None:
-                return self._recorder
-            if time.monotonic() - self._failed_at < RETRY_AFTER and self._failed_at:
-                return None
-            try:
-                store = Store.open(self.url)
-            except Exception:  # any driver error: reader data waits, pages and searches go on
-                log.exception("kb: the reader-data store cannot be opened; nothing is recorded for now")
-                self._failed_at = time.monotonic()
-                return None
-            self._purge(store)
-            recorder = Recorder(store, maxsize=self.queue_size) if self.queue_size else Recorder(store)
-            atexit.register(
-                close_recorder, recorder
-            )  # a graceful stop (SIGTERM, worker exit) writes the queue
-            self._pid, self._store, self._recorder = os.getpid(), store, recorder
-            return recorder
+        self._start_opening()
+        self._opened.wait(wait)
+        return self._recorder if self._pid == os.getpid() else None
 
     def store(self) -> Store | None:
         """This process's store (opened with the recorder), for reports; ``None`` when unavailable."""
@@ -167,9 +195,18 @@ class Readers:
 
     def record(self, item: Record) -> None:
         """Queue ``item``; never blocks and never raises (a full queue drops and counts it)."""
-        found = self.recorder()
+        if not self.enabled:
+            return
+        found = self._recorder if self._pid == os.getpid() else None
         if found is not None:
             found.record(item)
+            return
+        self._start_opening()
+        with self._lock:
+            if self._recorder is not None:
+                self._recorder.record(item)
+            elif self._failed_at == 0.0 and len(self._pending) < (self.queue_size or DEFAULT_QUEUE_SIZE):
+                self._pending.append(item)
 
     # -- tokens and pseudonyms -------------------------------------------------------------------
 

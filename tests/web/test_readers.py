@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from flask import Flask
 from kb.cli import cli
 from kb.content.config import load_settings
 from kb.errors import ConfigError
+from kb.store import Store
 from kb.web.app import create_app
 from kb.web.charts import Series, share_line, stacked_bars
 from kb.web.readers import RateLimiter, readers, site_secret
@@ -167,3 +170,31 @@ def test_the_site_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert site_secret(settings, environ={}) == first
     assert (settings.instance_dir / "secret_key").stat().st_mode & 0o077 == 0
     assert site_secret(settings, environ={"KB_SECRET_KEY": "given"}) == b"given"
+
+
+def test_a_stalled_or_missing_database_never_slows_a_search(
+    site_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "stalled.sqlite3"
+    Store.open(f"sqlite:///{database}").close()
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{database}")
+    app = create_app(load_settings(site_root), index=False)
+    blocker = sqlite3.connect(database, timeout=1)
+    blocker.execute("BEGIN IMMEDIATE")  # every writer now waits for SQLite's busy timeout (10 s)
+    try:
+        started = time.perf_counter()
+        for n in range(5):
+            assert app.test_client().get(f"/en/search?q=password{n}").status_code == 200
+        assert time.perf_counter() - started < 3.0
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with app.app_context():
+        recorder = readers().recorder(wait=30)
+        assert recorder is not None and recorder.flush()
+        assert recorder.store.count_rows()["searches"] == 5  # held while the store opened, then written
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://nobody@/kb?host=/nonexistent-kb-folder")
+    down = create_app(load_settings(site_root), index=False)
+    assert down.test_client().get("/en/search?q=password").status_code == 200
+    with down.app_context():
+        assert readers().recorder(wait=10) is None
