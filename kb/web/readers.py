@@ -128,6 +128,7 @@ class Readers:
         self._opened = threading.Event()
         self._pending: list[Record] = []  # records made while the store was still being opened
         self._failed_at = 0.0
+        self._dropped_early = 0  # records refused while the store was opening (the list was full)
 
     # -- the store and recorder of this process -----------------------------------------------------
     # The store is opened (connected, migrated, purged) by a thread of its own, started on first use in
@@ -138,6 +139,7 @@ class Readers:
             if self._pid != os.getpid():  # first use in this process (or a forked child)
                 self._pid, self._store, self._recorder, self._opening = os.getpid(), None, None, None
                 self._opened, self._pending, self._failed_at = threading.Event(), [], 0.0
+                self._dropped_early = 0
             if self._recorder is not None or (self._opening is not None and self._opening.is_alive()):
                 return
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_AFTER:
@@ -161,7 +163,7 @@ class Readers:
             return
         self._purge(store)
         recorder = Recorder(store, maxsize=self.queue_size) if self.queue_size else Recorder(store)
-        atexit.register(close_recorder, recorder)  # a graceful stop (SIGTERM, worker exit) writes the queue
+        atexit.register(self._close, recorder)  # a graceful stop (SIGTERM, worker exit) writes the queue
         with self._lock:
             self._store, self._recorder, self._failed_at = store, recorder, 0.0
             pending, self._pending = self._pending, []
@@ -207,6 +209,19 @@ class Readers:
                 self._recorder.record(item)
             elif self._failed_at == 0.0 and len(self._pending) < (self.queue_size or DEFAULT_QUEUE_SIZE):
                 self._pending.append(item)
+            else:
+                self._dropped_early += 1
+
+    def _close(self, recorder: Recorder) -> None:
+        """Write what is queued, stop, and log the process's totals (drops and failures as warnings)."""
+        flushed = recorder.close()
+        stats = recorder.stats()
+        dropped = stats["dropped"] + self._dropped_early
+        level = logging.WARNING if dropped or stats["failed"] or not flushed else logging.INFO
+        log.log(
+            level, "kb: reader data of process %d: %d written, %d dropped (queue full), %d failed, %d left",
+            os.getpid(), stats["written"], dropped, stats["failed"], stats["queued"],
+        )  # fmt: skip
 
     # -- tokens and pseudonyms -------------------------------------------------------------------
 
@@ -232,17 +247,6 @@ class Readers:
     def admin_cookie(self, token: str) -> str:
         """What the admin cookie holds: a keyed hash of the admin token, never the token itself."""
         return hmac.new(self.admin_key, token.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def close_recorder(recorder: Recorder) -> None:
-    """Write what is queued, stop, and log the process's totals (drops and failures as warnings)."""
-    flushed = recorder.close()
-    stats = recorder.stats()
-    level = logging.WARNING if stats["dropped"] or stats["failed"] or not flushed else logging.INFO
-    log.log(
-        level, "kb: reader data of process %d: %d written, %d dropped (queue full), %d failed, %d left",
-        os.getpid(), stats["written"], stats["dropped"], stats["failed"], stats["queued"],
-    )  # fmt: skip
 
 
 def utc_today() -> dt.date:
