@@ -242,7 +242,7 @@ def report_command(ctx: click.Context, since: str, lang: str | None, as_json: bo
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
     else:
-        click.echo(report_text(found))
+        click.echo(report_text(found, _))
 
 
 def load_or_fail(ctx: click.Context) -> LoadResult:

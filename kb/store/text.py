@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from kb.i18n import gettext as _
+Translate = Callable[[str], str]  # the command line's gettext, passed in: the store imports no kb.i18n
 
 WIDEST = 60  # characters of a query, title or reason shown in one cell
 
@@ -31,15 +31,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeric: Seq
     return "\n".join(lines)
 
 
-def _queries(title: str, rows: list[dict[str, Any]]) -> str:
+def _queries(title: str, rows: list[dict[str, Any]], _: Translate) -> str:
     body = table(
         [_("query"), _("language"), _("searches")], [(r["query"], r["lang"], r["count"]) for r in rows], (2,)
     )
     return f"{title}\n{body if rows else _('(none)')}"
 
 
-def report_text(report: dict[str, Any]) -> str:
-    """Every section of the report as a titled table, in the order authors read them."""
+def report_text(report: dict[str, Any], _: Translate) -> str:
+    """Every section of the report as a titled table, in the order authors read them, in ``_``'s language."""
     period = report["period"]
     head = _("Reader report: the last {days} days ({language}), {searches} searches").format(
         days=period["days"], language=period["lang"] or _("all languages"), searches=report["searches"]
@@ -63,9 +63,9 @@ def report_text(report: dict[str, Any]) -> str:
     )
     sections = [
         head,
-        _queries(_("Top queries"), report["top_queries"]),
-        _queries(_("Queries with no results"), report["zero_result_queries"]),
-        _queries(_("Queries whose results nobody opened"), report["unopened_queries"]),
+        _queries(_("Top queries"), report["top_queries"], _),
+        _queries(_("Queries with no results"), report["zero_result_queries"], _),
+        _queries(_("Queries whose results nobody opened"), report["unopened_queries"], _),
         _("Articles by helpfulness") + "\n" + (article_table if articles else _("(none)")),
         _("Zero-result queries close to an article")
         + "\n"
