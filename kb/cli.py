@@ -256,7 +256,59 @@ def serve(
         )
         run_production(settings_of(ctx), host, port, workers, threads, explicit=given)
     else:
+        from kb.web.readers import stop_on_sigterm
+
+        stop_on_sigterm()  # SIGTERM exits through atexit, which writes the queued reader data
         run_development(settings_of(ctx), host, port, debug)
+
+
+def days_of(value: str) -> int:
+    """``--since`` as days: ``30d``, ``30`` or ``4w``."""
+    text = value.strip().lower()
+    factor = 7 if text.endswith("w") else 1
+    number = text.rstrip("dw")
+    if not number.isdigit() or not 1 <= int(number) * factor <= 3650:
+        message = _("{value!r} is not a period like 30d, 4w or 90 (days, at most 3650)")
+        raise click.BadParameter(message.format(value=value), param_hint="'--since'")
+    return int(number) * factor
+
+
+@cli.command(name="report")
+@click.option("--since", default="30d", show_default=True, help="Period: 30d, 4w or a number of days.")
+@click.option("--lang", default=None, help="Only this language (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--purge", is_flag=True, help="First delete reader data older than retention_days (kb.yml).")
+@click.pass_context
+def report_command(ctx: click.Context, since: str, lang: str | None, as_json: bool, purge: bool) -> None:
+    """What readers searched for, found, missed and thought of the articles (KB_DATABASE_URL or SQLite)."""
+    import json
+
+    from kb.store import build_report, open_store
+    from kb.store.text import report_text
+
+    settings = settings_of(ctx)
+    days = days_of(since)
+    language = language_of(settings, lang) if lang else None
+    library = load_library(settings).library
+    titles = {code: {a.slug: a.title for a in library.in_language(code)} for code in settings.languages}
+    try:
+        with open_store(settings) as store:
+            if purge:
+                deleted = store.purge(settings.retention_days)
+                message = _(
+                    "purged records older than {days} days: "
+                    "{searches} searches, {clicks} clicks, {votes} votes"
+                )
+                click.echo(message.format(days=settings.retention_days, **deleted), err=True)
+            found = build_report(store, since_days=days, lang=language, titles=titles)
+    except Exception as exc:  # the database driver's errors: a message, not a traceback
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
+        click.echo(_("error: the reader data cannot be read: {reason}").format(reason=exc), err=True)
+        ctx.exit(1)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report_text(found, _))
 
 
 def load_or_fail(ctx: click.Context) -> LoadResult:

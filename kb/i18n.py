@@ -13,6 +13,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"  # the UI catalogs, shipped in the wheel
@@ -121,3 +122,13 @@ _ = gettext
 def format_date(value: dt.date, lang: str, style: str = "long") -> str:
     """A date as readers of ``lang`` write it: ``24. juli 2024``, ``24 juli 2024``, ``July 24, 2024``."""
     return babel_format_date(value, style, locale=lang.replace("-", "_"))
+
+
+def format_number(value: float, lang: str) -> str:
+    """A number as readers of ``lang`` write it: ``1 234`` (nb, sv, with a no-break space), ``1,234``."""
+    return format_decimal(value, locale=lang.replace("-", "_"))
+
+
+def format_share(value: float, lang: str) -> str:
+    """A share of 0..1 as a whole percentage in the style of ``lang``: ``42 %`` (nb, sv), ``42%``."""
+    return format_percent(value, locale=lang.replace("-", "_"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
 DEFAULT_SITE_NAME = "Help Center"
+DEFAULT_RETENTION_DAYS = 365
 CONFIG_FILE = "kb.yml"  # read by kb.content.config
 CONFIG_FILE_ALTERNATIVE = "kb.yaml"  # read when kb.yml is absent
 TRUSTED_HOSTS_ENV = "KB_TRUSTED_HOSTS"  # comma-separated host names; replaces kb.yml's trusted_hosts
@@ -23,6 +24,8 @@ class Settings:
     default_language: str = "en"
     base_url: str = ""
     trusted_hosts: tuple[str, ...] = ()  # the Host headers answered (empty: any, for development)
+    support_url: str = ""  # readers' way to support: an https URL or a mailto: address (validated)
+    retention_days: int = DEFAULT_RETENTION_DAYS  # reader data (searches, clicks, votes) is kept this long
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

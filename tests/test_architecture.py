@@ -36,6 +36,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "flask": ("kb.web", "kb.export"),
     "werkzeug": ("kb.web", "kb.export"),
     "jinja2": ("kb.web", "kb.export"),  # Flask's template engine
+    "markupsafe": ("kb.web",),  # Flask's escaping: the server-drawn SVG charts (kb.web.charts)
     "gunicorn": ("kb.web.server",),
     "gevent": ("kb.web.gate",),  # searches off the event loop of gevent workers
     "sqlalchemy": ("kb.store",),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from kb.content.frontmatter import as_list, as_text, compose_mapping, decode_source, hint
+from kb.content.frontmatter import as_int, as_list, as_text, compose_mapping, decode_source, hint
 from kb.errors import ConfigError, ContentError
 from kb.i18n import _, is_known_language, normalize_language
 from kb.model import unique
@@ -21,6 +23,9 @@ from kb.settings import (
 )
 
 CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url", "trusted_hosts")
+READER_KEYS = ("support_url", "retention_days")  # feedback and search analytics (kb.web.readers)
+MAILTO = re.compile(r"mailto:[^@\s<>\"'?]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+MAX_RETENTION_DAYS = 3650
 
 
 def load_settings(root: str | Path | None = None) -> Settings:
@@ -69,10 +74,10 @@ def _read_settings(base: Path) -> Settings:
             message = _("cannot be read: {reason}").format(reason=exc.strerror)
             raise ContentError(name, 1, message) from exc
         for key, line, node in compose_mapping(decode_source(raw, name), name):
-            if key not in CONFIG_KEYS:
-                message = _("unknown key {key!r}").format(key=key) + hint(key, CONFIG_KEYS)
+            if key not in CONFIG_KEYS + READER_KEYS:
+                message = _("unknown key {key!r}").format(key=key) + hint(key, CONFIG_KEYS + READER_KEYS)
                 raise ContentError(name, line, message)
-            convert = as_list if key in ("languages", "trusted_hosts") else as_text
+            convert = CONVERT.get(key, as_text)
             try:
                 values[key] = convert(node, key)
             except ValueError as exc:
@@ -103,7 +108,37 @@ def _read_settings(base: Path) -> Settings:
         default_language=default,
         base_url=str(values.get("base_url") or "").rstrip("/"),
         trusted_hosts=hosts,
+        support_url=values.get("support_url", ""),
+        **({"retention_days": values["retention_days"]} if "retention_days" in values else {}),
     )
+
+
+def as_support_url(node: Any, key: str) -> str:
+    """The readers' support link: an ``https://`` (or ``http://``) address or a ``mailto:`` address."""
+    text = as_text(node, key)
+    if MAILTO.fullmatch(text):
+        return text
+    parts = urlsplit(text)
+    if parts.scheme in ("https", "http") and parts.hostname and not re.search(r"[\s<>\"'\\]", text):
+        return text
+    raise ValueError(_("{key!r} must be an https:// address or mailto:name@example.com").format(key=key))
+
+
+def as_retention_days(node: Any, key: str) -> int:
+    """Days reader data is kept: a whole number from 1 to ``MAX_RETENTION_DAYS``."""
+    days = as_int(node, key)
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        message = _("{key!r} must be a whole number of days from 1 to {most}")
+        raise ValueError(message.format(key=key, most=MAX_RETENTION_DAYS))
+    return days
+
+
+CONVERT: dict[str, Any] = {
+    "languages": as_list,
+    "trusted_hosts": as_list,
+    "support_url": as_support_url,
+    "retention_days": as_retention_days,
+}
 
 
 def _discover_languages(articles_dir: Path) -> tuple[str, ...]:

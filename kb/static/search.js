@@ -76,7 +76,13 @@
 
     function go(index) {
       var target = items[index];
-      if (target) window.location.assign(target.url);
+      if (target) {
+        /* readers.js (live site only) takes this as the final query of the as-you-type box */
+        input.dispatchEvent(new CustomEvent("kb:suggestion", { bubbles: true, detail: {
+          query: input.value, lang: input.getAttribute("data-lang") || "", slug: target.slug || "",
+          rank: index + 1, count: items.length } }));
+        window.location.assign(target.url);
+      }
       else if (form.requestSubmit) form.requestSubmit();
       else form.submit();
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -11,6 +12,7 @@ from kb.i18n import published_language
 from kb.model import Article
 from kb.search.service import SearchRequest
 from kb.web.gate import RETRY_AFTER, off_the_loop
+from kb.web.readers import record_search
 from kb.web.state import state
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -86,7 +88,9 @@ def search() -> Response:
     with state().gate.slot() as admitted:
         if not admitted:
             return busy()
+        started = time.perf_counter()
         result = off_the_loop(lambda: service.search(wanted))
+    record_search(text, lang, result, time.perf_counter() - started, "api")
     return cached(jsonify(result.to_json()))
 
 

@@ -20,10 +20,13 @@ from kb.search.indexing import update_indexes
 from kb.search.service import SearchService
 from kb.settings import Settings
 from kb.web.api import api, json_error
+from kb.web.feedback import feedback
 from kb.web.feeds import feeds
 from kb.web.headers import finish_response
 from kb.web.hosts import configure_hosts, is_untrusted_host, untrusted_host_response
+from kb.web.insights import insights
 from kb.web.pages import bp
+from kb.web.readers import init_readers
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,9 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.register_blueprint(feeds)
+    init_readers(app, settings)  # votes, search analytics, /admin/insights (kb.web.readers)
+    app.register_blueprint(feedback)
+    app.register_blueprint(insights)
 
     app.after_request(finish_response)
     configure_hosts(app, settings)

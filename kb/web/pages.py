@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
 from kb.web.gate import RETRY_AFTER, off_the_loop
 from kb.web.pagecache import CachedPage, page_key
+from kb.web.readers import record_search
 from kb.web.state import state
 
 bp = Blueprint("kb", __name__)
@@ -216,9 +218,12 @@ def search() -> str | tuple[str, int, dict[str, str]]:
     if text.strip() or chosen is not None:
         request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
         service = state().search
+        started = time.perf_counter()
         with state().gate.slot() as admitted:
             result = off_the_loop(lambda: service.search(request_)) if admitted else None
             busy = not admitted
+        if result is not None:
+            record_search(text, g.lang, result, time.perf_counter() - started, "page")
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
     def same(code: str) -> str:
