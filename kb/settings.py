@@ -20,6 +20,8 @@ class Settings:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_language: str = "en"
     base_url: str = ""
+    max_file_size: int = 1_000_000  # bytes; a bigger image or attachment is a warning of `kb check`
+    edit_url: str = ""  # "https://…/edit/main/{path}": the edit-this-page link, with the file's path
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -14,6 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from kb.content.markup import make_excerpt, render_markdown
+from kb.content.references import ReferenceContext
 from kb.errors import Problems
 from kb.i18n import _
 from kb.model import Article, Category
@@ -124,10 +125,14 @@ def usable_translations(settings: Settings, lang: str, problems: Problems) -> di
 
 
 def translate_article(
-    article: Article, lang: str, usable: dict[str, str], category: Category | None
+    article: Article,
+    lang: str,
+    usable: dict[str, str],
+    category: Category | None,
+    context: ReferenceContext | None = None,
 ) -> Article:
     """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
-    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang)
+    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang, context=context)
     meta = [s.text for s in article.segments if s.kind in META_SEGMENTS]
     missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
     summary = usable.get(article.summary, article.summary)
@@ -144,6 +149,8 @@ def translate_article(
         excerpt=make_excerpt(summary) if summary else rendered.excerpt,
         toc=rendered.toc,
         links=rendered.links,
+        references=rendered.references + tuple(r for r in article.references if r.kind == "alias"),
+        image=rendered.image,
         segments=(),
         category=category or dataclasses.replace(article.category, lang=lang),
         translation="partial" if missing else "catalog",
@@ -166,5 +173,6 @@ def catalog_articles(
         for article in sources:
             if (lang, article.slug) not in have and any(s.text in usable for s in article.segments):
                 category = resolve(lang, article.category.key)
-                made.append(translate_article(article, lang, usable, category))
+                context = ReferenceContext(settings.root, article.path, lang, settings.max_file_size)
+                made.append(translate_article(article, lang, usable, category, context))
     return made

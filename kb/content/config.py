@@ -11,7 +11,7 @@ from kb.i18n import _, is_known_language, normalize_language
 from kb.model import unique
 from kb.settings import CONFIG_FILE, DEFAULT_LANGUAGES, DEFAULT_SITE_NAME, Settings, resolve_root
 
-CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url")
+CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url", "max_file_size_kb", "edit_url")
 
 
 def load_settings(root: str | Path | None = None) -> Settings:
@@ -67,7 +67,24 @@ def _read_settings(base: Path) -> Settings:
         languages=languages,
         default_language=default,
         base_url=str(values.get("base_url") or "").rstrip("/"),
+        max_file_size=_kilobytes(values.get("max_file_size_kb"), lines.get("max_file_size_kb", 1)),
+        edit_url=_edit_url(str(values.get("edit_url") or ""), lines.get("edit_url", 1)),
     )
+
+
+def _kilobytes(value: str | None, line: int) -> int:
+    if value is None:
+        return Settings.max_file_size
+    if not value.strip().isdigit():
+        raise ContentError(CONFIG_FILE, line, _("max_file_size_kb must be a whole number of kilobytes"))
+    return int(value) * 1000
+
+
+def _edit_url(value: str, line: int) -> str:
+    if value and (not value.startswith(("https://", "http://")) or "{path}" not in value):
+        message = _("edit_url must be an http(s) address with {path} where the file's path goes")
+        raise ContentError(CONFIG_FILE, line, message)
+    return value
 
 
 def _discover_languages(articles_dir: Path) -> tuple[str, ...]:

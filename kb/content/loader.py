@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import hashlib
@@ -20,16 +21,19 @@ from typing import Any
 from kb.content.catalogs import META_SEGMENTS, catalog_articles
 from kb.content.categories import CategoryTable, load_categories
 from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front_matter, validate_front_matter
+from kb.content.history import git_dates
 from kb.content.markup import make_excerpt, render_markdown
+from kb.content.references import ReferenceContext, check_aliases, link_articles
 from kb.errors import ContentError, Problems
 from kb.i18n import _, normalize_language
-from kb.model import Article, Category, Library, Segment, slugify
+from kb.model import Article, Category, Library, Reference, Segment, slugify
 from kb.settings import Settings
 
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
 CHUNK_SIZE = 250
 MAX_WORKERS = 8
+Media = tuple[Path, int]  # the knowledge base's root and the largest file size without a warning
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,18 @@ class LoadResult:
 
 
 def read_article(
-    raw: bytes, path: str, lang: str, categories: CategoryTable, problems: Problems
+    raw: bytes,
+    path: str,
+    lang: str,
+    categories: CategoryTable,
+    problems: Problems,
+    media: Media | None = None,
 ) -> Article | None:
-    """One Article from a file's bytes, or None after adding its problems to ``problems``."""
+    """One Article from a file's bytes, or None after adding its problems to ``problems``.
+
+    With ``media`` (the knowledge base's root and the size limit), images and links are resolved
+    against the file and every broken one is reported; the article is never dropped for them.
+    """
     try:
         text = decode_source(raw, path)
         front = parse_front_matter(text, path)
@@ -83,7 +96,10 @@ def read_article(
     if category is None:
         name = values["category"]
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
-    rendered = render_markdown(front.body, front.body_line)
+    context = ReferenceContext(media[0], path, lang, media[1]) if media else None
+    rendered = render_markdown(front.body, front.body_line, context=context)
+    problems.items.extend(rendered.problems)
+    aliases = _aliases(values.get("aliases", ()), path, front.lines.get("aliases", 1), problems)
     if not rendered.text.strip():
         message = _("the article has no text after its front-matter")
         problems.add(path, front.body_line - 1, message, "warning")
@@ -110,7 +126,23 @@ def read_article(
         source_hash=hashlib.sha256(raw).hexdigest(),
         body=front.body,
         segments=_meta_segments(values, front) + rendered.segments,
+        references=rendered.references + aliases,
+        aliases=tuple(a.target for a in aliases),
+        image=rendered.image,
     )
+
+
+def _aliases(values: tuple[str, ...], path: str, line: int, problems: Problems) -> tuple[Reference, ...]:
+    """The old slugs of an article, each kept as a reference to the line naming them."""
+    found: list[Reference] = []
+    for alias in values:
+        alias = alias.strip("/").rsplit("/", 1)[-1] if "/" in alias else alias
+        if not SLUG.match(alias):
+            message = _("bad alias {alias!r}: use the old slug (letters, digits and '-')").format(alias=alias)
+            problems.add(path, line, message)
+            continue
+        found.append(Reference("alias", alias, path, line))
+    return tuple(found)
 
 
 def _meta_segments(values: dict[str, Any], front: FrontMatter) -> tuple[Segment, ...]:
@@ -161,7 +193,7 @@ def read_regular_file(path: Path) -> bytes:
 
 
 def _read_one(
-    job: tuple[str, str, str], categories: CategoryTable
+    job: tuple[str, str, str], categories: CategoryTable, media: Media | None = None
 ) -> tuple[Article | None, list[ContentError]]:
     path, rel, lang = job
     problems = Problems()
@@ -170,17 +202,17 @@ def _read_one(
     except OSError as exc:
         problems.add(rel, 1, _("cannot be read: {reason}").format(reason=exc.strerror))
         return None, problems.items
-    return read_article(raw, rel, lang, categories, problems), problems.items
+    return read_article(raw, rel, lang, categories, problems, media), problems.items
 
 
 def _read_chunk(
-    jobs: list[tuple[str, str, str]], categories: CategoryTable
+    jobs: list[tuple[str, str, str]], categories: CategoryTable, media: Media | None = None
 ) -> list[tuple[Article | None, list[ContentError]]]:
-    return [_read_one(job, categories) for job in jobs]
+    return [_read_one(job, categories, media) for job in jobs]
 
 
 def read_all(
-    jobs: list[tuple[str, str, str]], categories: CategoryTable
+    jobs: list[tuple[str, str, str]], categories: CategoryTable, media: Media | None = None
 ) -> list[tuple[Article | None, list[ContentError]]]:
     """Read and render (path, relative path, language) jobs in order, on every core for large sets.
 
@@ -189,14 +221,14 @@ def read_all(
     """
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _read_chunk(jobs, categories)
+        return _read_chunk(jobs, categories, media)
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            done = pool.map(_read_chunk, chunks, itertools.repeat(categories))
+            done = pool.map(_read_chunk, chunks, itertools.repeat(categories), itertools.repeat(media))
             return [outcome for chunk in done for outcome in chunk]
     except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
-        return _read_chunk(jobs, categories)
+        return _read_chunk(jobs, categories, media)
 
 
 def load_library(settings: Settings) -> LoadResult:
@@ -220,7 +252,9 @@ def _load_library(settings: Settings) -> LoadResult:
     drafts: list[Article] = []
     first_path: dict[tuple[str, str], str] = {}
     jobs = [(str(path), settings.relative(path), lang) for path, lang in article_files(settings, problems)]
-    for article, found in read_all(jobs, categories):
+    media = (settings.root, settings.max_file_size)
+    changed = git_dates(settings.root)
+    for article, found in read_all(jobs, categories, media):
         problems.items.extend(found)
         if article is None:
             continue
@@ -231,8 +265,12 @@ def _load_library(settings: Settings) -> LoadResult:
             problems.add(rel, 1, message.format(slug=article.slug, lang=lang, other=first_path[key]))
             continue
         first_path[key] = rel
+        if rel in changed:
+            article = dataclasses.replace(article, modified=changed[rel])
         (drafts if article.draft else published).append(article)
+    check_aliases(published, problems)
     published += catalog_articles(settings, published, categories.resolve, problems)
+    published = link_articles(published, settings.default_language, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
     all_categories.update({(a.lang, a.category.key): a.category for a in published})
