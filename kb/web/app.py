@@ -21,6 +21,7 @@ from kb.settings import Settings
 from kb.web.api import api, json_error
 from kb.web.feeds import feeds
 from kb.web.headers import finish_response
+from kb.web.media import media
 from kb.web.pages import bp
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.register_blueprint(feeds)
+    app.register_blueprint(media)
 
     app.after_request(finish_response)
 
