@@ -84,6 +84,7 @@ class Article:
     translation: str = ""  # "" for a written file, "catalog" or "partial" for a catalog translation
     source_lang: str = ""
     references: tuple[Reference, ...] = ()
+    origins: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)  # snippets' lines
     aliases: tuple[str, ...] = ()
     image: str = ""  # the URL of the article's first image: its preview when shared
     modified: dt.date | None = None  # the last commit touching the file, when the knowledge base is in git

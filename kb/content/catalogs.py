@@ -132,7 +132,9 @@ def translate_article(
     context: ReferenceContext | None = None,
 ) -> Article:
     """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
-    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang, context=context)
+    rendered = render_markdown(
+        article.body, translate=usable.get, source_lang=article.lang, context=context, origins=article.origins
+    )
     meta = [s.text for s in article.segments if s.kind in META_SEGMENTS]
     missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
     summary = usable.get(article.summary, article.summary)

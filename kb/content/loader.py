@@ -24,6 +24,7 @@ from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front
 from kb.content.history import git_dates
 from kb.content.markup import make_excerpt, render_markdown
 from kb.content.references import ReferenceContext, check_aliases, link_articles
+from kb.content.snippets import Expanded, expand_includes
 from kb.errors import ContentError, Problems
 from kb.i18n import _, normalize_language
 from kb.model import Article, Category, Library, Reference, Segment, slugify
@@ -97,7 +98,9 @@ def read_article(
         name = values["category"]
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
     context = ReferenceContext(media[0], path, lang, media[1]) if media else None
-    rendered = render_markdown(front.body, front.body_line, context=context)
+    expanded = expand_includes(front.body, path, front.body_line, media[0]) if media else Expanded(front.body)
+    problems.items.extend(expanded.problems)
+    rendered = render_markdown(expanded.text, front.body_line, context=context, origins=expanded.origins)
     problems.items.extend(rendered.problems)
     aliases = _aliases(values.get("aliases", ()), path, front.lines.get("aliases", 1), problems)
     if not rendered.text.strip():
@@ -124,7 +127,8 @@ def read_article(
         order=values.get("order", 1000),
         links=rendered.links,
         source_hash=hashlib.sha256(raw).hexdigest(),
-        body=front.body,
+        body=expanded.text,
+        origins=expanded.origins,
         segments=_meta_segments(values, front) + rendered.segments,
         references=rendered.references + aliases,
         aliases=tuple(a.target for a in aliases),
@@ -276,5 +280,6 @@ def _load_library(settings: Settings) -> LoadResult:
     all_categories.update({(a.lang, a.category.key): a.category for a in published})
     shown = tuple(c for k, c in all_categories.items() if k in used or categories.declared)
     library = Library(articles=tuple(published), categories=shown, languages=settings.languages)
-    problems.items.sort(key=lambda p: (p.path, p.line))
+    unique_problems = {str(p): p for p in problems.items}  # a snippet's problem, once for all its articles
+    problems.items = sorted(unique_problems.values(), key=lambda p: (p.path, p.line))
     return LoadResult(library, tuple(problems.items), tuple(drafts))

@@ -237,9 +237,20 @@ class _References:
     found: list[Reference]
     problems: list[ContentError]
     image: str = ""
+    first_line: int = 1
+    origins: tuple[tuple[str, int], ...] = ()
+    path: str = ""  # the file the reference being resolved is written in (an article or a snippet)
+
+    def locate(self, offset: int) -> int:
+        """The file line of the body's line ``offset``; ``path`` becomes the file it is in."""
+        if 0 <= offset < len(self.origins):
+            self.path, line = self.origins[offset]
+            return line
+        self.path = self.context.path
+        return self.first_line + offset
 
     def add(self, line: int, message: str, severity: str = "error") -> None:
-        self.problems.append(ContentError(self.context.path, line, message, severity))
+        self.problems.append(ContentError(self.path, line, message, severity))
 
 
 def _resolve_image(child: Token, line: int, refs: _References) -> None:
@@ -270,7 +281,7 @@ def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None
     ctx = refs.context
     tr = gettext_of(ctx.lang)
     try:
-        path, _fragment = resolve_path(target, ctx.path)
+        path, _fragment = resolve_path(target, refs.path)
     except OutsideError:
         refs.add(
             line,
@@ -278,7 +289,7 @@ def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None
                 target=target
             ),
         )
-        refs.found.append(Reference("missing", target, ctx.path, line))
+        refs.found.append(Reference("missing", target, refs.path, line))
         return None
     found = inspect_file(ctx.root, path) if media_type(path) else None
     if found is None:
@@ -288,7 +299,7 @@ def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None
             else tr("{target}: kb does not serve this type of file")
         )
         refs.add(line, message.format(target=target, path=path))
-        refs.found.append(Reference("missing", target, ctx.path, line, path))
+        refs.found.append(Reference("missing", target, refs.path, line, path))
         return None
     if found.size > ctx.max_bytes:
         message = tr("{target} is {size} kB (over {limit} kB): make it smaller")
@@ -297,7 +308,7 @@ def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None
             message.format(target=target, size=found.size // 1000, limit=ctx.max_bytes // 1000),
             "warning",
         )
-    refs.found.append(Reference("file", target, ctx.path, line, path))
+    refs.found.append(Reference("file", target, refs.path, line, path))
     return found
 
 
@@ -306,21 +317,21 @@ def _resolve_link(child: Token, line: int, refs: _References) -> bool:
     href = str(child.attrGet("href") or "")
     ctx = refs.context
     if href.startswith("#") and len(href) > 1:
-        refs.found.append(Reference("anchor", href, ctx.path, line, ctx.path, unquote(href[1:])))
+        refs.found.append(Reference("anchor", href, refs.path, line, ctx.path, unquote(href[1:])))
         return False
     if not is_local(href):
         return False
     written = urlsplit(href).path
     if written.endswith(".md"):
         try:
-            path, fragment = resolve_path(href, ctx.path)
+            path, fragment = resolve_path(href, refs.path)
         except OutsideError:
             message = gettext_of(ctx.lang)(
                 "{target} leaves the knowledge base (files go beside articles or in assets/)"
             )
             refs.add(line, message.format(target=href))
             return False
-        refs.found.append(Reference("article", href, ctx.path, line, path, fragment))
+        refs.found.append(Reference("article", href, refs.path, line, path, fragment))
         child.attrSet("href", article_link(len(refs.found) - 1))
         return True
     if media_type(written) and (not written.startswith("/") or written.startswith("/assets/")):
@@ -331,19 +342,21 @@ def _resolve_link(child: Token, line: int, refs: _References) -> bool:
     return False
 
 
-def _resolve_references(tokens: list[Token], first_line: int, refs: _References) -> None:
+def _resolve_references(tokens: list[Token], refs: _References) -> None:
     """Images and links of every inline block: files found and served, ``.md`` links marked for the Linker."""
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
-        line = first_line + (token.map[0] if token.map else 0)
+        offset = token.map[0] if token.map else 0
+        line = refs.locate(offset)
         children: list[Token] = []
         marker = -1
         for child in token.children:
             children.append(child)
             kind = child.type
             if kind in ("softbreak", "hardbreak"):
-                line += 1
+                offset += 1
+                line = refs.locate(offset)
             elif kind == "image":
                 _resolve_image(child, line, refs)
             elif kind == "link_open" and _resolve_link(child, line, refs):
@@ -533,6 +546,7 @@ def render_markdown(
     translate: Translator | None = None,
     source_lang: str = "",
     context: ReferenceContext | None = None,
+    origins: tuple[tuple[str, int], ...] = (),
 ) -> Rendered:
     """Parse ``source`` once; ``first_line`` is the file line the body starts on (for segments).
 
@@ -544,9 +558,9 @@ def render_markdown(
     env: dict[str, Any] = {"lang": context.lang if context else ""}
     tokens = _mark_videos(_mark_callouts(_PARSER.parse(source, env), env))
     untranslated = _translate(tokens, env, translate, source_lang) if translate else 0
-    refs = _References(context, [], []) if context else None
+    refs = _References(context, [], [], first_line=first_line, origins=origins) if context else None
     if refs is not None:
-        _resolve_references(tokens, first_line, refs)
+        _resolve_references(tokens, refs)
     found = _walk(tokens, first_line)
     html = _PARSER.renderer.render(tokens, _PARSER.options, env)
     text = "\n".join(found.texts)
