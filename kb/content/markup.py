@@ -27,7 +27,7 @@ from pygments.util import ClassNotFound
 from kb.content.media import MediaFile, OutsideError, inspect_file, is_local, media_type, resolve_path
 from kb.content.references import ReferenceContext, article_link, language_marker
 from kb.errors import ContentError
-from kb.i18n import translations
+from kb.i18n import _, translations
 from kb.model import Heading, Reference, Segment
 
 Translator = Callable[[str], str | None]
@@ -255,11 +255,8 @@ class _References:
 
 def _resolve_image(child: Token, line: int, refs: _References) -> None:
     src = str(child.attrGet("src") or "")
-    ctx = refs.context
     if not inline_text(child).strip():
-        message = gettext_of(ctx.lang)(
-            "image {target} has no alt text: describe it for readers who cannot see it"
-        )
+        message = _("image {target} has no alt text: describe it for readers who cannot see it")
         refs.add(line, message.format(target=src), "warning")
     if not is_local(src):
         refs.image = refs.image or (src if is_external(src) else "")
@@ -279,13 +276,12 @@ def _resolve_image(child: Token, line: int, refs: _References) -> None:
 def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None:
     """The MediaFile a written path names, or None after reporting why there is none."""
     ctx = refs.context
-    tr = gettext_of(ctx.lang)
     try:
         path, _fragment = resolve_path(target, refs.path)
     except OutsideError:
         refs.add(
             line,
-            tr("{target} leaves the knowledge base (files go beside articles or in assets/)").format(
+            _("{target} leaves the knowledge base (files go beside articles or in assets/)").format(
                 target=target
             ),
         )
@@ -294,15 +290,15 @@ def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None
     found = inspect_file(ctx.root, path) if media_type(path) else None
     if found is None:
         message = (
-            tr("missing file {target} (looked for {path})")
+            _("missing file {target} (looked for {path})")
             if media_type(path)
-            else tr("{target}: kb does not serve this type of file")
+            else _("{target}: kb does not serve this type of file")
         )
         refs.add(line, message.format(target=target, path=path))
         refs.found.append(Reference("missing", target, refs.path, line, path))
         return None
     if found.size > ctx.max_bytes:
-        message = tr("{target} is {size} kB (over {limit} kB): make it smaller")
+        message = _("{target} is {size} kB (over {limit} kB): make it smaller")
         refs.add(
             line,
             message.format(target=target, size=found.size // 1000, limit=ctx.max_bytes // 1000),
@@ -326,9 +322,7 @@ def _resolve_link(child: Token, line: int, refs: _References) -> bool:
         try:
             path, fragment = resolve_path(href, refs.path)
         except OutsideError:
-            message = gettext_of(ctx.lang)(
-                "{target} leaves the knowledge base (files go beside articles or in assets/)"
-            )
+            message = _("{target} leaves the knowledge base (files go beside articles or in assets/)")
             refs.add(line, message.format(target=href))
             return False
         refs.found.append(Reference("article", href, refs.path, line, path, fragment))
@@ -500,8 +494,8 @@ def _render_video(
 ) -> str:
     meta = tokens[idx].meta
     tr = gettext_of(env.get("lang") or "en")
-    title = meta["title"] or tr("Video on {service}").format(service=meta["service"])
-    link = tr("Watch on {service}").format(service=meta["service"])
+    title = meta["title"] or tr(N_("Video on {service}")).format(service=meta["service"])
+    link = tr(N_("Watch on {service}")).format(service=meta["service"])
     return (
         f'<figure class="video"><iframe src="{escapeHtml(meta["src"])}" title="{escapeHtml(title)}" '
         'loading="lazy" referrerpolicy="strict-origin-when-cross-origin" '
