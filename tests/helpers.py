@@ -156,6 +156,7 @@ PAYLOADS = [
 SPECIAL = set("<>\"'&")
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+VIDEO_PLAYERS = ("https://www.youtube-nocookie.com/embed/", "https://player.vimeo.com/video/")  # the allow-list
 OWN_SCRIPT = re.compile(r"^(?:/|(?:\.\./)*)static/[\w.-]+\.js(?:\?v=\w+)?$")  # served, or exported
 LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "srcset", "xlink:href", "poster")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
@@ -184,9 +185,11 @@ class Audit(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")):
+        data_block = values.get("type") == "application/ld+json" and "src" not in values  # JSON-LD: inert
+        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")) and not data_block:
             self.problems.append(f"<script> that is not one of the site's own files: {values}")
-        if tag in self.FORBIDDEN:
+        video = tag == "iframe" and values.get("src", "").startswith(VIDEO_PLAYERS)
+        if tag in self.FORBIDDEN and not video:
             self.problems.append(f"<{tag}> element")
         if tag == "svg" and values.get("aria-hidden") != "true":
             self.problems.append("<svg> that is not a decorative icon")
