@@ -56,8 +56,17 @@ def article(body: str = "Some text.", **front: str) -> str:
 def copy_sample(target: Path) -> Settings:
     """A copy of the sample knowledge base (articles, categories, kb.yml) in ``target``."""
     shutil.copytree(REPO / "articles", target / "articles")
+    copy_shared_files(target)
     shutil.copy(REPO / "kb.yml", target / "kb.yml")
     return load_settings(target)
+
+
+def copy_shared_files(target: Path) -> None:
+    """The sample's shared images (assets/) and snippets, and each language's images/ folder."""
+    for folder in ("assets", "snippets"):
+        shutil.copytree(REPO / folder, target / folder, dirs_exist_ok=True)
+    for images in (REPO / "articles").glob("*/images"):
+        shutil.copytree(images, target / images.relative_to(REPO), dirs_exist_ok=True)
 
 
 def indexed_service(settings: Settings) -> SearchService:
@@ -109,6 +118,7 @@ def make_web_kb(target: Path, hostile: bool = True) -> Settings:
         (target / "articles" / lang).mkdir()
         for slug in SLUGS:
             shutil.copy(REPO / "articles" / lang / f"{slug}.md", target / "articles" / lang / f"{slug}.md")
+    copy_shared_files(target)
     (target / "articles" / "nb" / f"{NB_ONLY}.md").write_text(NB_ONLY_ARTICLE, encoding="utf-8")
     if hostile:
         (target / "articles" / "en" / f"{HOSTILE}.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
