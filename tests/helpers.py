@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -48,6 +50,22 @@ def article(body: str = "Some text.", **front: str) -> str:
     values.update(front)
     header = "".join(f"{key}: {value}\n" for key, value in values.items())
     return f"---\n{header}---\n\n{body}\n"
+
+
+def png(width: int, height: int) -> bytes:
+    """A real, valid PNG of ``width`` x ``height`` red pixels."""
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- search ----------------------------------------------------------------------------------------
@@ -166,7 +184,10 @@ PAYLOADS = [
 SPECIAL = set("<>\"'&")
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-VIDEO_PLAYERS = ("https://www.youtube-nocookie.com/embed/", "https://player.vimeo.com/video/")  # the allow-list
+VIDEO_PLAYERS = (
+    "https://www.youtube-nocookie.com/embed/",
+    "https://player.vimeo.com/video/",
+)  # the allow-list
 OWN_SCRIPT = re.compile(r"^(?:/|(?:\.\./)*)static/[\w.-]+\.js(?:\?v=\w+)?$")  # served, or exported
 LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "srcset", "xlink:href", "poster")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
