@@ -3,8 +3,13 @@ snippets, videos and aliases, each problem at the ``path:line`` of the offending
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import cli
@@ -193,3 +198,29 @@ def test_the_sample_uses_images_callouts_md_links_a_snippet_and_an_alias() -> No
     assert any("callout-tip" in a.html for a in used)
     assert any(a.aliases for a in used)
     assert any(r.kind == "article" for a in used for r in a.references)
+
+
+def test_last_change_comes_from_one_git_call(kb_root: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = kb_root(
+        {"articles/nb/a.md": article("Tekst."), "articles/nb/b.md": article("Tekst.", updated="2025-01-02")},
+        languages=("nb",),
+    )
+    when = {"GIT_AUTHOR_DATE": "2025-03-04T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-04T12:00:00Z"}
+    for command in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "x"],
+    ):
+        subprocess.run(["git", *command], cwd=root, check=True, env={**os.environ, **when})
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    library = load(root).library
+    assert len([c for c in calls if c[0] == "git"]) == 1
+    assert library.get("nb", "a").last_changed == dt.date(2025, 3, 4)  # type: ignore[union-attr]
+    assert library.get("nb", "b").last_changed == dt.date(2025, 1, 2)  # type: ignore[union-attr]  # updated: wins
