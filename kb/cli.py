@@ -20,7 +20,7 @@ from kb.content.categories import load_categories
 from kb.content.config import load_settings
 from kb.content.frontmatter import dump_front_matter
 from kb.content.importer import import_file
-from kb.content.loader import LoadResult, load_library
+from kb.content.loader import LoadResult, load_library, scaffold_body
 from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import _, ngettext, normalize_language
 from kb.model import Article, slugify
@@ -130,7 +130,7 @@ def default_author() -> str:
 
 @cli.command()
 @click.argument("title")
-@click.option("--category", required=True, help="Category name (or key) in the article's language.")
+@click.option("--category", default="", help="Category name (or key) in the article's language.")
 @click.option("--lang", default=None, help="Language (default: the site's default).")
 @click.option("--author", default=None, help="Author (default: git's user.name).")
 @click.pass_context
@@ -142,9 +142,11 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     slug = slugify(title)
     if not slug:
         raise click.UsageError(_("the title gives no usable slug"))
-    if not category.strip():
-        raise click.BadParameter(_("give a category name"), param_hint="'--category'")
     categories = load_categories(settings, Problems())
+    if not category.strip():
+        choices = categories.names(language)
+        message = _("give a category name") + (": " + ", ".join(choices) if choices else "")
+        raise click.BadParameter(message, param_hint="'--category'")
     found = categories.resolve(language, category.strip())
     if categories.declared and found is None:
         names = ", ".join(categories.names(language))
@@ -165,7 +167,7 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
         "summary": "",
     }
     target.parent.mkdir(parents=True, exist_ok=True)
-    body = _("Write the article here.")
+    body = scaffold_body(language)
     with target.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
         out.write(f"{dump_front_matter(front)}\n{body}\n")
     click.echo(shown)

@@ -22,11 +22,11 @@ from kb.content.catalogs import META_SEGMENTS, catalog_articles
 from kb.content.categories import CategoryTable, load_categories
 from kb.content.frontmatter import FrontMatter, decode_source, hint, parse_front_matter, validate_front_matter
 from kb.content.history import git_dates
-from kb.content.markup import make_excerpt, render_markdown
+from kb.content.markup import N_, make_excerpt, render_markdown
 from kb.content.references import ReferenceContext, check_aliases, link_articles
 from kb.content.snippets import Expanded, expand_includes
 from kb.errors import ContentError, Problems
-from kb.i18n import _, normalize_language
+from kb.i18n import _, normalize_language, translations
 from kb.model import Article, Category, Library, Reference, Segment, slugify
 from kb.settings import Settings
 
@@ -34,6 +34,7 @@ SLUG = re.compile(r"^[^\W_][\w-]*$")
 PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
 CHUNK_SIZE = 250
 MAX_WORKERS = 8
+SCAFFOLD = N_("Write the article here.")  # the body `kb new` writes, in the article's language
 Media = tuple[Path, int]  # the knowledge base's root and the largest file size without a warning
 
 
@@ -106,6 +107,7 @@ def read_article(
     if not rendered.text.strip():
         message = _("the article has no text after its front-matter")
         problems.add(path, front.body_line - 1, message, "warning")
+    _warn_scaffold(front.body, front.body_line, path, lang, problems)
     summary = values.get("summary", "")
     return Article(
         lang=lang,
@@ -134,6 +136,19 @@ def read_article(
         aliases=tuple(a.target for a in aliases),
         image=rendered.image,
     )
+
+
+def scaffold_body(lang: str) -> str:
+    """The placeholder body of a new article, in its language."""
+    return translations(lang).gettext(SCAFFOLD)
+
+
+def _warn_scaffold(body: str, first_line: int, path: str, lang: str, problems: Problems) -> None:
+    placeholders = {SCAFFOLD, scaffold_body(lang)}
+    for number, line in enumerate(body.split("\n"), first_line):
+        if line.strip() in placeholders:
+            message = _("the placeholder text of `kb new` is still here: write the article")
+            problems.add(path, number, message, "warning")
 
 
 def _aliases(values: tuple[str, ...], path: str, line: int, problems: Problems) -> tuple[Reference, ...]:

@@ -20,7 +20,12 @@ RELOAD_EXIT_CODE = 3  # what werkzeug's reloader takes as "restart me"
 def content_fingerprint(settings: Settings) -> frozenset[tuple[str, int, int]]:
     """Every file under articles/ and locales/ with its modification time and size."""
     found: set[tuple[str, int, int]] = set()
-    for folder in (settings.articles_dir, settings.locales_dir):
+    for folder in (
+        settings.articles_dir,
+        settings.locales_dir,
+        settings.root / "assets",
+        settings.root / "snippets",
+    ):
         if not folder.is_dir():
             continue
         for path in folder.rglob("*"):
@@ -54,10 +59,15 @@ def watch_content(settings: Settings, interval: float = 1.0) -> threading.Thread
 
 def run_development(settings: Settings, host: str, port: int, debug: bool) -> None:
     """Flask's server; with ``debug``, reload on changes to code, articles and catalogs."""
+    from kb.web import debug as extras
     from kb.web.app import create_app
 
     in_reloaded_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     app = create_app(settings, index=not debug or in_reloaded_child)
+    if debug:
+        extras.install(app)
+        for problem in app.extensions["kb"].loaded.problems:
+            log.warning("%s", problem)
     if debug and in_reloaded_child:
         watch_content(settings)
     app.run(host=host, port=port, debug=debug, use_reloader=debug)

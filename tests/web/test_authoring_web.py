@@ -10,6 +10,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from kb.content.config import load_settings
+from kb.web import debug
 from kb.web.app import create_app
 from tests.helpers import KnowledgeBase, article, png
 
@@ -119,3 +120,32 @@ def test_sharing_metadata_and_edit_link(kb_root: KnowledgeBase) -> None:
     assert data[0]["headline"] == "Guide" and data[0]["image"].endswith(".png?v=" + data[0]["image"][-12:])
     assert [i["position"] for i in data[1]["itemListElement"]] == [1, 2, 3]
     assert '<a href="https://git.example.com/kb/edit/main/articles/nb/guide.md"' in page
+
+
+def test_the_debug_server_shows_a_pages_problems_and_reloads(kb_root: KnowledgeBase) -> None:
+    root = kb_root(
+        {
+            "articles/nb/guide.md": article("![Borte](borte.png)", title="Guide"),
+            "articles/nb/ugyldig.md": "---\ntitle: [\n---\n\nTekst.\n",
+        },
+        languages=("nb",),
+    )
+    production = client_for(root)
+    app = create_app(load_settings(root), index=False)
+    debug.install(app)
+    client = app.test_client()
+    answer = client.get("/nb/articles/guide/")
+    page = answer.get_data(as_text=True)
+    assert '<section class="debug-banner" role="alert"' in page
+    assert "articles/nb/guide.md:8: error: missing file borte.png (looked for articles/nb/borte.png)" in page
+    assert 'src="/static/reload.js?v=' in page
+    invalid = client.get("/nb/articles/ugyldig/")  # never a silent 404: the reason is on the page
+    assert invalid.status_code == 404
+    assert "articles/nb/ugyldig.md:3: error: bad YAML" in invalid.get_data(as_text=True)
+    assert client.get("/_kb/run").get_json()["run"]
+    served = production.get("/nb/articles/guide/")
+    assert "debug-banner" not in served.get_data(as_text=True) and "reload.js" not in served.get_data(
+        as_text=True
+    )
+    assert production.get("/_kb/run").status_code == 404
+    assert served.headers["Content-Security-Policy"] == answer.headers["Content-Security-Policy"]
