@@ -385,7 +385,7 @@ class Exporter:
         sizes = sorted(
             (r for r in results if isinstance(r, IndexSize)), key=lambda s: jobs.index((s.lang, 0, 0))
         )
-        return len(pages), sizes
+        return len(pages) + len(self.redirects()), sizes
 
     def _run_forked(
         self, jobs: list[Job], folder: Path, pages: list[Page], progress: Progress | None

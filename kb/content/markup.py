@@ -261,6 +261,8 @@ def _resolve_image(child: Token, line: int, refs: _References) -> None:
     if not is_local(src):
         refs.image = refs.image or (src if is_external(src) else "")
         return
+    if src.startswith("/") and not src.startswith("/assets/"):  # a path of the site itself: as written
+        return
     found = _resolve_file(src, line, refs)
     if found is None:
         return
