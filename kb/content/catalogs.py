@@ -161,6 +161,19 @@ def translate_article(
     )
 
 
+def _check_translated_files(settings: Settings, lang: str, article: Article, problems: Problems) -> None:
+    """A translated image path that names no file is reported at its entry in the catalog."""
+    missing = {r.target: r for r in article.references if r.kind == "missing"}
+    if not missing:
+        return
+    rel = content_catalog_path(Path(settings.locales_dir.name), lang).as_posix()
+    for source, translation in read_content_catalog(settings.locales_dir, lang).items():
+        found = missing.get(translation.text)
+        if found is not None and source != translation.text:
+            message = _("missing file {target} (looked for {path})")
+            problems.add(rel, translation.line, message.format(target=found.target, path=found.resolved))
+
+
 def catalog_articles(
     settings: Settings, written: list[Article], resolve: CategoryResolver, problems: Problems
 ) -> list[Article]:
@@ -177,4 +190,5 @@ def catalog_articles(
                 category = resolve(lang, article.category.key)
                 context = ReferenceContext(settings.root, article.path, lang, settings.max_file_size)
                 made.append(translate_article(article, lang, usable, category, context))
+                _check_translated_files(settings, lang, made[-1], problems)
     return made

@@ -209,6 +209,12 @@ def _walk(tokens: list[Token], first_line: int) -> _Walk:
                     found.first_paragraph = text
             if token.children:
                 found.links.extend(_inline_links(token))
+                line = first_line + (token.map[0] if token.map else 0)
+                found.segments.extend(
+                    Segment(text=str(child.meta["written"]), line=line, kind="image")
+                    for child in token.children
+                    if child.type == "image" and child.meta.get("written")
+                )
         elif kind == "heading_open":
             text = inline_text(tokens[i + 1]).strip()
             base = slugify_heading(text)
@@ -255,6 +261,8 @@ class _References:
 
 def _resolve_image(child: Token, line: int, refs: _References) -> None:
     src = str(child.attrGet("src") or "")
+    if is_local(src):
+        child.meta["written"] = src  # the path as the author wrote it: a translatable segment
     if not inline_text(child).strip():
         message = _("image {target} has no alt text: describe it for readers who cannot see it")
         refs.add(line, message.format(target=src), "warning")
@@ -516,6 +524,14 @@ def make_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     return cut + "…"
 
 
+def _translate_images(token: Token, translate: Translator) -> None:
+    """A screenshot's path is a segment of its own: a catalog may name the picture for its language."""
+    for child in token.children or ():
+        src = str(child.attrGet("src") or "") if child.type == "image" else ""
+        if src and is_local(src) and (translated := translate(src)):
+            child.attrSet("src", translated)
+
+
 def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, source_lang: str) -> int:
     """Swap each block's text for its translation; mark the blocks left in ``source_lang``."""
     missing = 0
@@ -526,6 +542,8 @@ def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, 
         if translated:
             token.content = translated
             token.children = _PARSER.parseInline(translated, env)[0].children
+        _translate_images(token, translate)
+        if translated:
             continue
         missing += 1
         j = i - 1

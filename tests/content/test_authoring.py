@@ -224,3 +224,39 @@ def test_last_change_comes_from_one_git_call(kb_root: KnowledgeBase, monkeypatch
     assert len([c for c in calls if c[0] == "git"]) == 1
     assert library.get("nb", "a").last_changed == dt.date(2025, 3, 4)  # type: ignore[union-attr]
     assert library.get("nb", "b").last_changed == dt.date(2025, 1, 2)  # type: ignore[union-attr]  # updated: wins
+
+
+PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+
+
+def test_a_catalog_translates_a_screenshots_path_as_its_own_checked_segment(kb_root: KnowledgeBase) -> None:
+    body = "Se her: ![Skjerm](bilder/skjerm.png)\n\n![Meny](bilder/meny.png)"
+    po = PO_HEADER + (
+        'msgid "Se her: ![Skjerm](bilder/skjerm.png)"\nmsgstr "Se här: ![Skärm](bilder/skjerm.png)"\n\n'
+        'msgid "bilder/skjerm.png"\nmsgstr "bilder/skjerm-sv.png"\n\n'
+        'msgid "bilder/meny.png"\nmsgstr "bilder/meny-sv.png"\n'
+    )
+    root = kb_root(
+        {
+            "kb.yml": "languages: [nb, sv]\ndefault_language: nb\n",
+            "articles/nb/a.md": article(body),
+            "articles/nb/bilder/skjerm.png": png(10, 10),
+            "articles/nb/bilder/skjerm-sv.png": png(20, 10),
+            "articles/nb/bilder/meny.png": png(10, 10),
+            "locales/sv/LC_MESSAGES/articles.po": po,
+        },
+        languages=("nb", "sv"),
+    )
+    nb = load(root).library.get("nb", "a")
+    assert nb is not None and [s.text for s in nb.segments if s.kind == "image"] == [
+        "bilder/skjerm.png",
+        "bilder/meny.png",
+    ]
+    result = load(root)
+    sv = result.library.get("sv", "a")
+    assert sv is not None
+    assert 'src="/media/articles/nb/bilder/skjerm-sv.png?v=' in sv.html and 'width="20"' in sv.html
+    assert messages(result) == [
+        "locales/sv/LC_MESSAGES/articles.po:11: error: missing file bilder/meny-sv.png "
+        "(looked for articles/nb/bilder/meny-sv.png)"
+    ]
