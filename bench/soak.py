@@ -124,13 +124,20 @@ class Server:
         return [line for line in text.splitlines() if any(sign in line for sign in signs)]
 
 
+def server_env(log: Path) -> dict[str, str]:
+    """The production server's environment: its host trusted, the access log beside the error log
+    (so a request line never looks like a logged problem)."""
+    access = log.with_name(log.name + ".access")
+    return {**os.environ, "KB_TRUSTED_HOSTS": HOST, "GUNICORN_CMD_ARGS": f"--access-logfile {access}"}
+
+
 def start_server(root: Path, workers: int, threads: int, log: Path) -> Server:
     port = free_port()
     command = [KB, "--root", str(root), "serve", "--production", "--host", HOST, "--port", str(port)]
     command += ["--workers", str(workers), "--threads", str(threads)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env=dict(os.environ)
+            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env=server_env(log)
         )
     server = Server(process, port, log)
     deadline = time.monotonic() + 300

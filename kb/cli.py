@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from kb.content.catalogs import (
     compile_catalogs,
+    content_catalog_path,
     read_content_catalog,
     update_content_catalog,
     write_content_template,
 )
 from kb.content.categories import load_categories
 from kb.content.config import load_settings
+from kb.content.files import atomic_write_text, locked
 from kb.content.frontmatter import dump_front_matter
 from kb.content.importer import import_file
-from kb.content.loader import LoadResult, load_library, scaffold_body
+from kb.content.loader import LoadResult, load_library, scaffold_body, slugs_in_use
 from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import _, ngettext, normalize_language
-from kb.model import Article, slugify
+from kb.model import Article, fit_slug, slugify
 from kb.settings import Settings
+
+DISTRIBUTION = "kb-helpcenter"  # the name on the package index; the import package and command are kb
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CREATING_COMMANDS = ("import", "new")  # may start a knowledge base in a folder that does not exist yet
+
+log = logging.getLogger(__name__)
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -47,15 +58,44 @@ def report(problems: tuple[ContentError, ...]) -> None:
     default=".",
     help="Knowledge-base folder (holding articles/ and locales/).",
 )
-@click.version_option(package_name="kb")
+@click.option("-v", "--verbose", count=True, help="Log more (debug details); repeatable.")
+@click.option("-q", "--quiet", count=True, help="Log only warnings (-q) or errors (-qq).")
+@click.version_option(package_name=DISTRIBUTION)
 @click.pass_context
-def cli(ctx: click.Context, root: str) -> None:
+def cli(ctx: click.Context, root: str, verbose: int, quiet: int) -> None:
     """kb: write help articles in Markdown, check them, search them and publish them."""
+    configure_logging(verbose - quiet)
+    if not Path(root).is_dir() and ctx.invoked_subcommand not in CREATING_COMMANDS:
+        # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
+        message = _("{root}: error: no such knowledge-base folder (is --root or KB_ROOT right?)")
+        click.echo(message.format(root=root), err=True)
+        ctx.exit(1)
     try:
         ctx.obj = load_settings(root)
     except ConfigError as exc:  # already "kb.yml:line: error: message"
         click.echo(str(exc), err=True)
         ctx.exit(1)
+
+
+def configure_logging(level: int) -> None:
+    """Log lines on stderr: what kb does (info) by default, debug details with -v, less with -q."""
+    if level >= 1:
+        chosen = logging.DEBUG
+    elif level == 0:
+        chosen = logging.INFO
+    else:
+        chosen = logging.WARNING if level == -1 else logging.ERROR
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=chosen, handlers=[handler], force=True)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log lines to whatever ``sys.stderr`` is when a line is written (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def language_of(settings: Settings, lang: str | None) -> str:
@@ -103,18 +143,25 @@ def import_(ctx: click.Context, files: tuple[str, ...], lang: str | None, force:
     settings = settings_of(ctx)
     language = language_of(settings, lang)
     failed = 0
-    for name in files:
-        try:
-            target = import_file(Path(name), settings.articles_dir, language, force=force)
-        except ContentError as exc:
-            click.echo(str(exc), err=True)
-            failed += 1
-        except OSError as exc:
-            reason = _("cannot be read: {reason}").format(reason=exc.strerror)
-            click.echo(str(ContentError(name, 1, reason)), err=True)
-            failed += 1
-        else:
-            click.echo(target.relative_to(settings.root).as_posix())
+    with locked(settings.articles_dir / language):
+        taken = slugs_in_use(settings, language)
+        for name in files:
+            try:
+                target = import_file(Path(name), settings.articles_dir, language, force=force, taken=taken)
+            except ContentError as exc:
+                click.echo(str(exc), err=True)
+                failed += 1
+            except OSError as exc:
+                if exc.filename is not None and str(exc.filename) == name:
+                    reason = _("cannot be read: {reason}").format(reason=exc.strerror)
+                else:  # the article could not be written (it is not there half written: writes are atomic)
+                    reason = _("cannot be imported: {reason}").format(reason=exc.strerror or exc)
+                click.echo(str(ContentError(name, 1, reason)), err=True)
+                failed += 1
+            else:
+                shown = target.relative_to(settings.root).as_posix()
+                taken.setdefault(target.stem, shown)
+                click.echo(shown)
     ctx.exit(1 if failed else 0)
 
 
@@ -139,7 +186,7 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     settings = settings_of(ctx)
     language = language_of(settings, lang)
     title = " ".join(title.split())
-    slug = slugify(title)
+    slug = fit_slug(slugify(title))
     if not slug:
         raise click.UsageError(_("the title gives no usable slug"))
     categories = load_categories(settings, Problems())
@@ -158,6 +205,10 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     shown = target.relative_to(settings.root).as_posix()
     if target.exists():
         raise click.ClickException(_("{path} exists already").format(path=shown))
+    other = slugs_in_use(settings, language).get(slug)
+    if other is not None:
+        message = _("the slug {slug!r} is used already by {other}: give the article another title")
+        raise click.ClickException(message.format(slug=slug, other=other))
     front = {
         "title": title,
         "author": author or default_author(),
@@ -166,10 +217,14 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
         "tags": [],
         "summary": "",
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
     body = scaffold_body(language)
-    with target.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-        out.write(f"{dump_front_matter(front)}\n{body}\n")
+    try:  # exclusive: never overwrite, even in a race
+        atomic_write_text(target, f"{dump_front_matter(front)}\n{body}\n", exclusive=True)
+    except FileExistsError as exc:
+        raise click.ClickException(_("{path} exists already").format(path=shown)) from exc
+    except OSError as exc:
+        message = _("cannot write {path}: {reason}").format(path=shown, reason=exc.strerror or exc)
+        raise click.ClickException(message) from exc
     click.echo(shown)
 
 
@@ -177,9 +232,15 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on changes to code, articles and catalogs.")
-@click.option("--production", is_flag=True, help="Serve with gunicorn (several processes).")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Serve with gunicorn (gevent workers); needs base_url or trusted_hosts in kb.yml.",
+)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process.")
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Per process (gthread only)."
+)
 @click.pass_context
 def serve(
     ctx: click.Context, host: str, port: int, debug: bool, production: bool, workers: int, threads: int
@@ -190,14 +251,24 @@ def serve(
     if debug and production:
         raise click.UsageError(_("--debug and --production cannot be combined"))
     if production:
-        run_production(settings_of(ctx), host, port, workers, threads)
+        given = frozenset(
+            name
+            for name in ("host", "port", "workers", "threads")
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        )
+        run_production(settings_of(ctx), host, port, workers, threads, explicit=given)
     else:
         run_development(settings_of(ctx), host, port, debug)
 
 
 def load_or_fail(ctx: click.Context) -> LoadResult:
     """The library, with its problems reported; bad files are skipped, never fatal."""
-    result = load_library(settings_of(ctx))
+    settings = settings_of(ctx)
+    started = time.perf_counter()
+    result = load_library(settings)
+    log.debug(
+        "%s: %d articles loaded in %.2f s", settings.root, len(result.library), time.perf_counter() - started
+    )
     report(result.problems)
     return result
 
@@ -292,14 +363,45 @@ def _source_articles(ctx: click.Context) -> list[Article]:
     return [a for a in load_or_fail(ctx).library if a.lang == settings.default_language and not a.translation]
 
 
+def write_failed(ctx: click.Context, path: Path, exc: OSError) -> NoReturn:
+    """Report a file kb could not write (it is unchanged: every write is atomic) and exit 1."""
+    shown = settings_of(ctx).relative(path)
+    reason = exc.strerror or str(exc)
+    click.echo(
+        _("error: cannot write {path}: {reason} (the file is unchanged)").format(path=shown, reason=reason),
+        err=True,
+    )
+    ctx.exit(1)
+
+
 @i18n_group.command()
 @click.pass_context
 def extract(ctx: click.Context) -> None:
-    """Write locales/articles.pot: one message per translatable segment of the source articles."""
+    """Write locales/articles.pot: one message per translatable segment of the source articles.
+
+    Drafts are extracted too; nothing is extracted while a source article fails to load, or its
+    messages would vanish from the template (and their translations become obsolete).
+    """
     settings = settings_of(ctx)
-    segments = [(s.text, a.path, s.line) for a in _source_articles(ctx) for s in a.segments]
+    result = load_or_fail(ctx)
+    source_folder = f"{settings.relative(settings.articles_dir)}/{settings.default_language}/"
+    failed = sorted({p.path for p in result.errors if p.path.startswith(source_folder)})
+    if failed:
+        message = ngettext(
+            "error: {n} source article does not load, so nothing was extracted (fix it first): {paths}",
+            "error: {n} source articles do not load, so nothing was extracted (fix them first): {paths}",
+            len(failed),
+        )
+        click.echo(message.format(n=len(failed), paths=", ".join(failed)), err=True)
+        ctx.exit(1)
+    sources = [a for a in (*result.library, *result.drafts) if a.lang == settings.default_language]
+    segments = [(s.text, a.path, s.line) for a in sources if not a.translation for s in a.segments]
     target = settings.locales_dir / "articles.pot"
-    count = write_content_template(segments, target)
+    try:
+        with locked(settings.locales_dir):
+            count = write_content_template(segments, target)
+    except OSError as exc:
+        write_failed(ctx, target, exc)
     shown = target.relative_to(settings.root).as_posix()
     click.echo(ngettext("{path}: {n} message", "{path}: {n} messages", count).format(path=shown, n=count))
 
@@ -308,19 +410,38 @@ def extract(ctx: click.Context) -> None:
 @click.option("--lang", "languages", multiple=True, help="Language to update (default: all but the source).")
 @click.pass_context
 def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
-    """Create or update each language's articles.po from the template; changed entries become fuzzy."""
+    """Create or update each language's articles.po from the template; changed entries become fuzzy.
+
+    Entries whose source text is gone are kept as obsolete (#~) and come back with their source.
+    """
     settings = settings_of(ctx)
     template = settings.locales_dir / "articles.pot"
     if not template.is_file():
         raise click.ClickException(_("no locales/articles.pot yet: run 'kb i18n extract' first"))
-    chosen = [normalize_language(x) for x in languages] or [
+    chosen = [language_of(settings, x) for x in languages] or [
         x for x in settings.languages if x != settings.default_language
     ]
-    for lang in chosen:
-        path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang)
-        rel = path.relative_to(settings.root).as_posix()
-        line = ngettext("{path}: {n} message, {fuzzy} fuzzy", "{path}: {n} messages, {fuzzy} fuzzy", total)
-        click.echo(line.format(path=rel, n=total, fuzzy=fuzzy))
+    if settings.default_language in chosen:
+        message = _("{lang!r} is the source language: its articles are the text to translate")
+        raise click.BadParameter(message.format(lang=settings.default_language), param_hint="'--lang'")
+    failed = False
+    with locked(settings.locales_dir):
+        for lang in chosen:
+            shown = settings.relative(content_catalog_path(settings.locales_dir, lang))
+            try:
+                path, total, fuzzy = update_content_catalog(template, settings.locales_dir, lang, shown)
+            except ContentError as exc:
+                click.echo(str(exc), err=True)
+                failed = True
+                continue
+            except OSError as exc:
+                write_failed(ctx, content_catalog_path(settings.locales_dir, lang), exc)
+            rel = path.relative_to(settings.root).as_posix()
+            line = ngettext(
+                "{path}: {n} message, {fuzzy} fuzzy", "{path}: {n} messages, {fuzzy} fuzzy", total
+            )
+            click.echo(line.format(path=rel, n=total, fuzzy=fuzzy))
+    ctx.exit(1 if failed else 0)
 
 
 @i18n_group.command(name="compile")
@@ -328,7 +449,15 @@ def update(ctx: click.Context, languages: tuple[str, ...]) -> None:
 def compile_(ctx: click.Context) -> None:
     """Compile every catalog under locales/ (.po to .mo)."""
     settings = settings_of(ctx)
-    for path in compile_catalogs(settings.locales_dir):
+    try:
+        with locked(settings.locales_dir):
+            written = compile_catalogs(settings.locales_dir)
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(1)
+    except OSError as exc:
+        write_failed(ctx, Path(exc.filename or settings.locales_dir), exc)
+    for path in written:
         click.echo(path.relative_to(settings.root).as_posix())
 
 
@@ -404,9 +533,10 @@ def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | No
     summary = _("{path}: {pages} pages, {files} files, {size:.1f} MB in {seconds:.1f} s")
     shown = result.out.as_posix()
     mb = result.size / 1_000_000
-    click.echo(
-        summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds)
-    )
+    line = summary.format(path=shown, pages=result.pages, files=result.files, size=mb, seconds=result.seconds)
+    if result.reused:
+        line += " " + _("({n} files unchanged since the previous build)").format(n=result.reused)
+    click.echo(line)
 
 
 def main() -> None:
@@ -416,4 +546,4 @@ def main() -> None:
     except KBError as exc:
         # TRANSLATORS: keep "error:" in English, as in every "path:line: error: message" line.
         click.echo(_("error: {message}").format(message=exc), err=True)
-        sys.exit(2)
+        sys.exit(1)  # a runtime error; click gives usage errors 2

@@ -11,7 +11,10 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import errno
+import functools
+import hashlib
 import html
+import json
 import multiprocessing
 import os
 import re
@@ -20,17 +23,18 @@ import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import g, render_template
+from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import ContentError, ExportError
 from kb.i18n import _
-from kb.model import Library
+from kb.model import Article, Library
 from kb.search.offline import IndexSize, write_offline_index
 from kb.settings import Settings
 from kb.web.app import create_app
@@ -38,9 +42,11 @@ from kb.web.pages import site_urls
 from kb.web.state import STATIC_DIR
 
 MARKER = ".kb-build"  # marks a folder as a kb build, so a rebuild may replace it
+MANIFEST = ".kb-manifest.json"  # what each file of a build was made from, for the next build
+MANIFEST_FORMAT = 1
 PLACEHOLDER = "https://kb-export.invalid"  # the site's address when the export has none: made relative
 LINK = re.compile(r'(?P<attr>\s(?:href|src|action|data-index|data-text)=")(?P<value>[^"]*)"')
-PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s]*)')
+PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s&]*)')  # "&": escaped quotes
 UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 CHUNK = 100  # pages per job when several processes render
@@ -79,6 +85,7 @@ class BuildReport:
     size: int
     seconds: float
     indexes: tuple[IndexSize, ...]
+    reused: int = 0  # files taken unchanged from the previous build
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -142,8 +149,14 @@ def rewrite_html(text: str, page: Page, base_url: str = "") -> str:
 
 
 def rewrite_xml(text: str, page: Page) -> str:
-    """Placeholder addresses in a feed made relative to it (the export had no base URL)."""
-    return PLACEHOLDER_URL.sub(lambda m: html.escape(relative(file_for(m["path"]), page.file)), text)
+    """Placeholder addresses in a feed (its entries' HTML included) made relative to the feed file,
+    which is what a feed reader resolves them against (the export had no base URL)."""
+
+    def replace(match: re.Match[str]) -> str:
+        target, rest = _site_target(match["path"])
+        return html.escape(relative(target, page.file) + rest)
+
+    return PLACEHOLDER_URL.sub(replace, text)
 
 
 def broken_links(library: Library, files: set[str]) -> list[BrokenLink]:
@@ -171,6 +184,15 @@ def check_target(out: Path, root: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         message = _("{path} exists and is not a kb build (it has no {marker}): choose another --out")
         raise ExportError(message.format(path=out, marker=MARKER))
+
+
+def check_archive(out: Path, archive: Path) -> None:
+    """Refuse a zip inside the build folder: each build replaces that folder, and the zip with it."""
+    if archive == out or out in archive.parents:
+        message = _(
+            "{zip}: a zip inside the build folder {path} goes with it at the next build: write it elsewhere"
+        )
+        raise ExportError(message.format(zip=archive, path=out))
 
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically
@@ -210,11 +232,13 @@ def swap_in(staging: Path, out: Path) -> None:
 
 
 def remove_leftovers(out: Path) -> None:
-    """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes."""
+    """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes,
+    and empty ones (a build killed between making its folder and marking it)."""
     for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
         for leftover in out.parent.glob(pattern):
             pid = leftover.name.rsplit("-", 1)[-1]
-            if (leftover / MARKER).is_file() and pid.isdigit() and not _alive(int(pid)):
+            ours = (leftover / MARKER).is_file() or (leftover.is_dir() and not any(leftover.iterdir()))
+            if ours and pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -234,7 +258,7 @@ def write_zip(folder: Path, target: Path) -> Path:
     top = target.stem or "site"
     with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.name != MARKER:
+            if path.is_file() and path.name not in (MARKER, MANIFEST):
                 archive.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
     return temporary
 
@@ -242,6 +266,57 @@ def write_zip(folder: Path, target: Path) -> Path:
 def _size(folder: Path) -> tuple[int, int]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
+
+
+# --- reusing the previous build ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousBuild:
+    """The build in place before this one and the fingerprint of what each of its files was made
+    from: a file whose fingerprint is unchanged is linked into the new build, not rendered again."""
+
+    folder: Path | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    indexes: dict[str, tuple[str, IndexSize]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, out: Path) -> PreviousBuild:
+        """The previous build at ``out`` (none when it is missing, not a kb build or unreadable)."""
+        try:
+            manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            if not (out / MARKER).is_file() or manifest.get("format") != MANIFEST_FORMAT:
+                return cls()
+            indexes = {lang: (fp, IndexSize(**size)) for lang, (fp, size) in manifest["indexes"].items()}
+            return cls(out, dict(manifest["files"]), indexes)
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def take(self, files: list[str], fingerprint: str, folder: Path) -> bool:
+        """Link ``files`` (site paths) of the previous build into ``folder`` when all were made
+        from ``fingerprint``; False (and nothing taken) when any must be made again."""
+        if not fingerprint or self.folder is None or any(self.files.get(f) != fingerprint for f in files):
+            return False
+        for name in files:
+            source, target = self.folder / name.lstrip("/"), folder / name.lstrip("/")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, target)  # the same bytes; the old build is deleted after the swap
+                except OSError:
+                    shutil.copy2(source, target)  # another file system, or no hard links there
+            except OSError:
+                return False
+        return True
+
+
+def tree_fingerprint(folder: Path) -> str:
+    """A hash of every file under ``folder`` (kb's code, templates, static files, catalogs)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -258,8 +333,10 @@ def _forked_job(job: Job) -> int | IndexSize:
 class Exporter:
     """Renders a knowledge base's site as static files; load once, then check links and build."""
 
-    def __init__(self, settings: Settings, base_url: str = "", workers: int = 0) -> None:
+    def __init__(self, settings: Settings, base_url: str = "", workers: int = 0, reuse: bool = True) -> None:
         self.settings = settings
+        self.reuse = reuse
+        self.previous = PreviousBuild()
         self.base_url = (base_url or settings.base_url).rstrip("/")
         self.workers = workers or available_cpus()
         served = dataclasses.replace(settings, base_url=self.base_url or PLACEHOLDER)
@@ -268,6 +345,42 @@ class Exporter:
         served_state = self.app.extensions["kb"]
         self.library: Library = served_state.library
         self.problems: tuple[ContentError, ...] = tuple(served_state.loaded.problems)
+
+    @functools.cached_property
+    def site_fingerprint(self) -> str:
+        """What every page depends on: kb's code and templates, the settings, the UI catalogs, and
+        everything other pages show of an article (title, category, dates, excerpt, …) — all but
+        its body, on which only its own page and its language's search index depend."""
+        digest = hashlib.sha256(tree_fingerprint(Path(__file__).resolve().parent).encode())
+        for folder in (self.settings.root / "locales",):
+            if folder.is_dir():
+                digest.update(tree_fingerprint(folder).encode())
+        digest.update(repr((dataclasses.replace(self.settings, root=Path()), self.base_url)).encode())
+        for article in sorted(self.library, key=lambda a: (a.lang, a.slug)):
+            shown = dataclasses.replace(
+                article, html="", text="", toc=(), segments=(), body="", source_hash=""
+            )
+            digest.update(repr(shown).encode())
+        digest.update(repr(sorted(self.library.categories, key=repr)).encode())
+        return digest.hexdigest()
+
+    @functools.cached_property
+    def _articles_by_url(self) -> dict[str, Article]:
+        return {a.url: a for a in self.library}
+
+    def page_fingerprint(self, page: Page) -> str:
+        """What ``page`` is made from: the site, and for an article page the article itself; feeds
+        carry whole articles, so they are always made again."""
+        if page.path.endswith("/feed.xml"):
+            return ""  # never taken from the previous build
+        article = self._articles_by_url.get(page.path)
+        own = article.source_hash + hashlib.sha256(article.html.encode()).hexdigest() if article else ""
+        return hashlib.sha256(f"{self.site_fingerprint}\0{page.path}\0{own}".encode()).hexdigest()
+
+    def index_fingerprint(self, lang: str) -> str:
+        """What a language's offline search index is made from: the site and its articles' sources."""
+        sources = sorted((a.slug, a.source_hash, a.text) for a in self.library.in_language(lang))
+        return hashlib.sha256(repr((self.site_fingerprint, lang, sources)).encode()).hexdigest()
 
     def pages(self) -> list[Page]:
         """Every file rendered from a template, in every language."""
@@ -315,7 +428,15 @@ class Exporter:
         return len(self.pages()) + len(self.settings.languages)
 
     def render(self, page: Page) -> bytes:
-        """One page as the live site serves it, its links made relative."""
+        """One page as the live site serves it, its links made relative; a missing template is a
+        broken installation, never reported as a write failure (jinja2's error is an OSError)."""
+        try:
+            return self.render_page(page)
+        except TemplateNotFound as exc:
+            message = _("{path}: the template {name} is missing from the installed kb package")
+            raise ExportError(message.format(path=page.path, name=exc.name)) from exc
+
+    def render_page(self, page: Page) -> bytes:
         app = self.app
         with app.test_request_context(page.request or page.path):
             if page.path == "/":
@@ -356,15 +477,36 @@ class Exporter:
             target.write_bytes(self.render_redirect(page, url))
 
     def run_job(self, job: Job, folder: Path, pages: list[Page]) -> int | IndexSize:
-        """One language's search index, or a run of pages, written into ``folder``."""
+        """One language's search index, or a run of pages, written into ``folder`` (or taken from
+        the previous build where what they are made from is unchanged)."""
         kind, start, stop = job
+        previous = self.previous
         if kind != "pages":
+            fingerprint = self.index_fingerprint(kind)
+            known = previous.indexes.get(kind)
+            names = [f"/{kind}/search/index.js", f"/{kind}/search/text.js"]
+            if known is not None and known[0] == fingerprint and previous.take(names, fingerprint, folder):
+                return known[1]
             return write_offline_index(folder, kind, self.library.in_language(kind))
         for page in pages[start:stop]:
+            if previous.take([page.file], self.page_fingerprint(page), folder):
+                continue
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self.render(page))
         return stop - start
+
+    def write_manifest(self, folder: Path, pages: list[Page], sizes: list[IndexSize]) -> None:
+        """Record what each file was made from, for the next build to reuse what is unchanged."""
+        files = {page.file: self.page_fingerprint(page) for page in pages}
+        indexes = {}
+        for size in sizes:
+            fingerprint = self.index_fingerprint(size.lang)
+            indexes[size.lang] = (fingerprint, dataclasses.asdict(size))
+            for name in ("index.js", "text.js"):
+                files[f"/{size.lang}/search/{name}"] = fingerprint
+        manifest = {"format": MANIFEST_FORMAT, "files": files, "indexes": indexes}
+        (folder / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
 
     def write(self, folder: Path, progress: Progress | None = None) -> tuple[int, list[IndexSize]]:
         """Write every page, the static files and the search indexes into ``folder``; on a big site,
@@ -385,6 +527,7 @@ class Exporter:
         sizes = sorted(
             (r for r in results if isinstance(r, IndexSize)), key=lambda s: jobs.index((s.lang, 0, 0))
         )
+        self.write_manifest(folder, pages, sizes)
         return len(pages) + len(self.redirects()), sizes
 
     def _run_forked(
@@ -409,13 +552,17 @@ class Exporter:
         started = time.perf_counter()
         out = out.absolute()
         check_target(out, self.settings.root.absolute())
+        if zip_file is not None:
+            check_archive(out, zip_file.absolute())
         staging = out.with_name(f".{out.name}.new-{os.getpid()}")
         archive: Path | None = None
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(out)
+            self.previous = PreviousBuild.read(out) if self.reuse else PreviousBuild()
             staging.mkdir()
             pages, sizes = self.write(staging, progress)
+            reused = sum(1 for f in staging.rglob("*") if f.is_file() and f.stat().st_nlink > 1)
             if zip_file is not None:
                 archive = write_zip(staging, zip_file.absolute())
             swap_in(staging, out)
@@ -432,7 +579,8 @@ class Exporter:
                 elif leftover is not None and leftover.exists():
                     leftover.unlink()
         files, size = _size(out)
-        return BuildReport(out, pages, files, size, time.perf_counter() - started, tuple(sizes))
+        seconds = time.perf_counter() - started
+        return BuildReport(out, pages, files, size, seconds, tuple(sizes), reused=reused)
 
 
 def available_cpus() -> int:

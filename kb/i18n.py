@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"  # the UI catalogs, shipped in the wheel
 
 # The one table of language codes. Norwegian has two written standards: ``nb`` (bokmål) and ``nn``
 # (nynorsk); ``no`` is the macro-language, read as bokmål. Whoosh's stemmer table knows only ``no``.

@@ -7,6 +7,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
+
+MAX_SLUG_BYTES = 255  # a file name's limit on common filesystems: the export writes <slug>/index.html
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE, U+FFFF)
+XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class Article:
     source_lang: str = ""
     references: tuple[Reference, ...] = ()
     origins: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)  # snippets' lines
+    depends: tuple[str, ...] = field(default=(), repr=False, compare=False)  # snippets and files it names
     aliases: tuple[str, ...] = ()
     image: str = ""  # the URL of the article's first image: its preview when shared
     modified: dt.date | None = None  # the last commit touching the file, when the knowledge base is in git
@@ -206,13 +212,67 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+# Latin letters NFKD does not take apart, spelled as their languages do without them (æ -> ae as in
+# today's URLs). kb/static/offline.js has the same table: keep them equal.
 _TRANSLITERATION = str.maketrans(
-    {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss"}
+    {
+        "æ": "ae",
+        "ø": "o",
+        "å": "a",
+        "ä": "a",
+        "ö": "o",
+        "ü": "u",
+        "é": "e",
+        "ß": "ss",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ł": "l",
+        "ı": "i",
+        "ς": "σ",
+    }
 )
 
 
 def slugify(text: str) -> str:
-    """An ASCII URL slug: Nordic letters transliterated, lowercased, other runs turned into ``-``."""
-    lowered = text.casefold().translate(_TRANSLITERATION)
-    ascii_only = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    """A URL slug for any script: lowercase words joined by ``-``.
+
+    Latin letters become ASCII (accents dropped, Nordic letters transliterated: ``blåbær`` ->
+    ``blabaer``); letters, digits and marks of other scripts are kept as they are (``Аккаунт`` ->
+    ``аккаунт``, percent-encoded in URLs), so Cyrillic, Greek, Arabic or CJK names get a slug too;
+    other symbols and punctuation are left out.
+    Its JavaScript twin is ``slugify`` in kb/static/offline.js.
+    """
+    lowered = text.lower().translate(_TRANSLITERATION)
+    out: list[str] = []
+    latin = False  # whether the last letter kept was ASCII: its combining accents are dropped
+    for char in unicodedata.normalize("NFKD", lowered).lower():  # "𝐀" is "A" once decomposed
+        kind = unicodedata.category(char)
+        if char.isascii():
+            latin = char.isalnum()
+            out.append(char if latin else "-")
+        elif kind[0] == "M":
+            if not latin and out and out[-1] != "-":
+                out.append(char)
+        elif kind[0] in "LN":
+            latin = False
+            out.append(char)
+        elif kind[0] == "Z":
+            out.append("-")
+        # other symbols and punctuation outside ASCII (’, ®, –) are left out, as they always were
+    joined = unicodedata.normalize("NFC", "".join(out))
+    return re.sub(r"-+", "-", joined).strip("-")
+
+
+def slug_file_bytes(slug: str) -> int:
+    """The length in bytes of ``slug`` as the export's folder name (percent-encoded, as in its URL)."""
+    return len(quote(slug, safe=""))
+
+
+def fit_slug(slug: str, limit: int = MAX_SLUG_BYTES) -> str:
+    """``slug`` cut (at a ``-`` where it can) to fit ``limit`` bytes as a file name."""
+    while slug_file_bytes(slug) > limit:
+        shorter = slug.rsplit("-", 1)[0] if "-" in slug else slug[:-1]
+        slug = shorter if shorter and slug_file_bytes(shorter) < slug_file_bytes(slug) else slug[:-1]
+    return slug

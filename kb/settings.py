@@ -9,6 +9,8 @@ from pathlib import Path
 DEFAULT_LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
 DEFAULT_SITE_NAME = "Help Center"
 CONFIG_FILE = "kb.yml"  # read by kb.content.config
+CONFIG_FILE_ALTERNATIVE = "kb.yaml"  # read when kb.yml is absent
+TRUSTED_HOSTS_ENV = "KB_TRUSTED_HOSTS"  # comma-separated host names; replaces kb.yml's trusted_hosts
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Settings:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_language: str = "en"
     base_url: str = ""
+    trusted_hosts: tuple[str, ...] = ()  # the Host headers answered (empty: any, for development)
     max_file_size: int = 1_000_000  # bytes; a bigger image or attachment is a warning of `kb check`
     edit_url: str = ""  # "https://…/edit/main/{path}": the edit-this-page link, with the file's path
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -1,9 +1,10 @@
-"""Refresh the interface catalogs: extract messages.pot, update each messages.po, fill English.
+"""Refresh the interface catalogs (kb/locales/): extract messages.pot, update each messages.po, fill English.
 
 Run from anywhere: ``.venv/bin/python locales/refresh_messages.py``. It runs the pybabel commands
 documented in babel.cfg (no fuzzy matching, so no entry is ever fuzzy), sets msgstr = msgid in the
 English catalog, and lists the entries still to translate; it exits 1 while any is left.
-A new language: ``.venv/bin/pybabel init -i locales/messages.pot -d locales -D messages -l <lang>``.
+A new language: ``.venv/bin/pybabel init -i kb/locales/messages.pot -d kb/locales -D messages -l <lang>``.
+The script stays in the site's locales/ (beside the article catalogs) so the wheel does not ship it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ROOT / "locales"
+LOCALES = ROOT / "kb" / "locales"  # the UI catalogs live in the package
 SOURCE_LANGUAGE = "en"  # the language of the msgids
 # Sorted by msgid, locations by file only: a change elsewhere in a file never rewrites the catalogs,
 # and branches that add messages merge without touching the same lines.
 EXTRACT = ["extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:", "--project=kb", "--sort-output",
            "--add-location=file"]  # fmt: skip
-UPDATE = ["update", "-i", "locales/messages.pot", "-d", "locales", "-D", "messages", "--no-fuzzy-matching"]
+UPDATE = ["update", "-i", "kb/locales/messages.pot", "-d", "kb/locales", "-D", "messages", "--no-fuzzy-matching"]
 
 
 def pybabel(*args: str) -> None:
@@ -50,7 +51,7 @@ def untranslated(path: Path) -> list[str]:
 
 def main() -> int:
     os.chdir(ROOT)
-    pybabel(*EXTRACT, "-o", "locales/messages.pot", ".")
+    pybabel(*EXTRACT, "-o", "kb/locales/messages.pot", ".")
     pybabel(*UPDATE)
     fill_source_language(LOCALES / SOURCE_LANGUAGE / "LC_MESSAGES" / "messages.po")
     left = 0

@@ -35,7 +35,9 @@ HOMES: dict[str, tuple[str, ...]] = {
     "click": ("kb.cli",),
     "flask": ("kb.web", "kb.export"),
     "werkzeug": ("kb.web", "kb.export"),
+    "jinja2": ("kb.web", "kb.export"),  # Flask's template engine
     "gunicorn": ("kb.web.server",),
+    "gevent": ("kb.web.gate",),  # searches off the event loop of gevent workers
     "sqlalchemy": ("kb.store",),
     "psycopg": ("kb.store",),
     "numpy": ("kb.search",),

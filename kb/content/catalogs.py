@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,21 +12,19 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 
-from kb.content.markup import make_excerpt, render_markdown
+from kb.content.files import atomic_write_bytes
+from kb.content.markup import make_excerpt, protected_parts, render_markdown
 from kb.content.references import ReferenceContext
-from kb.errors import Problems
+from kb.errors import ContentError, Problems
 from kb.i18n import _
 from kb.model import Article, Category
 from kb.settings import Settings
 
 META_SEGMENTS = ("title", "summary", "tags", "keywords")
 CategoryResolver = Callable[[str, str], Category | None]
-
-
-CODE_SPAN = re.compile(r"`+[^`]+`+")
-LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -37,22 +36,40 @@ class ContentTranslation:
     fuzzy: bool
 
 
-def protected_parts(markdown: str) -> list[str]:
-    """Code spans and link targets: a translation must keep them exactly."""
-    return sorted(CODE_SPAN.findall(markdown)) + sorted(LINK_TARGET.findall(markdown))
-
-
 def content_catalog_path(locales_dir: Path, lang: str) -> Path:
     return locales_dir / lang / "LC_MESSAGES" / "articles.po"
 
 
-def read_content_catalog(locales_dir: Path, lang: str) -> dict[str, ContentTranslation]:
-    """The translated segments of ``locales/<lang>/LC_MESSAGES/articles.po``, by source text."""
+def read_catalog_file(path: Path, lang: str | None, shown: str) -> Catalog:
+    """A .po or .pot file as a Catalog; a merge conflict or a malformed line is a ContentError at its line.
+
+    Raises OSError when the file cannot be read.
+    """
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    conflict = CONFLICT_MARKER.search(text)
+    if conflict is not None:
+        line = text.count("\n", 0, conflict.start()) + 1
+        message = _("unresolved merge conflict ({marker}): resolve it, then run 'kb i18n update' again")
+        raise ContentError(shown, line, message.format(marker=conflict.group().strip()))
+    try:
+        return read_po(io.BytesIO(raw), locale=lang.replace("-", "_") if lang else None, abort_invalid=True)
+    except PoFileError as exc:
+        message = _("cannot read the catalog: {reason}").format(reason=str(exc).rsplit(" on ", 1)[0])
+        raise ContentError(shown, exc.lineno + 1, message) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContentError(shown, 1, _("cannot read the catalog: {reason}").format(reason=exc)) from exc
+
+
+def read_content_catalog(locales_dir: Path, lang: str, shown: str = "") -> dict[str, ContentTranslation]:
+    """The translated segments of ``locales/<lang>/LC_MESSAGES/articles.po``, by source text.
+
+    Raises ContentError (located at ``shown``) for a malformed catalog, OSError for an unreadable one.
+    """
     path = content_catalog_path(locales_dir, lang)
     if not path.is_file():
         return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang.replace("-", "_"))
+    catalog = read_catalog_file(path, lang, shown or path.as_posix())
     found = {}
     for message in catalog:
         if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
@@ -60,32 +77,42 @@ def read_content_catalog(locales_dir: Path, lang: str) -> dict[str, ContentTrans
     return found
 
 
+def catalog_bytes(catalog: Catalog, sort_output: bool = False) -> bytes:
+    """A catalog in .po form, obsolete entries kept (as ``#~``) so no translation is ever dropped."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, sort_output=sort_output, ignore_obsolete=False)
+    return buffer.getvalue()
+
+
 def write_content_template(segments: list[tuple[str, str, int]], path: Path) -> int:
     """Write ``articles.pot`` from (text, file path, line) segments; returns the message count."""
     catalog = Catalog(project="kb articles", charset="utf-8")
     for text, source, line in segments:
         catalog.add(text, locations=[(source, line)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, sort_output=False)
+    atomic_write_bytes(path, catalog_bytes(catalog))
     return len(catalog)
 
 
-def update_content_catalog(template: Path, locales_dir: Path, lang: str) -> tuple[Path, int, int]:
-    """Create or update ``articles.po`` for ``lang`` from the template; changed entries go fuzzy."""
-    with template.open("rb") as handle:
-        pot = read_po(handle)
+def update_content_catalog(
+    template: Path, locales_dir: Path, lang: str, shown: str = ""
+) -> tuple[Path, int, int]:
+    """Create or update ``articles.po`` for ``lang`` from the template; changed entries go fuzzy.
+
+    Entries whose source is gone are kept as obsolete (``#~``) and come back when it returns.
+    """
+    pot = read_catalog_file(template, None, template.name)
     path = content_catalog_path(locales_dir, lang)
     if path.is_file():
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang.replace("-", "_"))
+        catalog = read_catalog_file(path, lang, shown or path.as_posix())
+        for message in list(catalog.obsolete.values()):  # revive them: Catalog.update sees live ones only
+            if catalog.get(message.id, message.context) is None:
+                catalog[message.id] = message
+        catalog.obsolete.clear()
         catalog.update(pot, update_header_comment=False)
     else:
         catalog = Catalog(locale=lang.replace("-", "_"), project="kb articles", charset="utf-8")
         catalog.update(pot)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, ignore_obsolete=True)
+    atomic_write_bytes(path, catalog_bytes(catalog))
     return path, len(catalog), sum(1 for m in catalog if m.id and m.fuzzy)
 
 
@@ -94,11 +121,11 @@ def compile_catalogs(locales_dir: Path) -> list[Path]:
     written = []
     for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
         lang = po_path.parent.parent.name
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang.replace("-", "_"))
+        catalog = read_catalog_file(po_path, lang, po_path.relative_to(locales_dir.parent).as_posix())
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
         mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
+        atomic_write_bytes(mo_path, buffer.getvalue())
         written.append(mo_path)
     return written
 
@@ -107,9 +134,12 @@ def usable_translations(settings: Settings, lang: str, problems: Problems) -> di
     """The catalog translations for ``lang`` that may be shown: not fuzzy, code and links intact."""
     rel = content_catalog_path(Path(settings.locales_dir.name), lang).as_posix()
     try:
-        catalog = read_content_catalog(settings.locales_dir, lang)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        problems.add(rel, 1, _("cannot read the catalog: {reason}").format(reason=exc))
+        catalog = read_content_catalog(settings.locales_dir, lang, rel)
+    except ContentError as exc:
+        problems.items.append(exc)
+        return {}
+    except OSError as exc:
+        problems.add(rel, 1, _("cannot read the catalog: {reason}").format(reason=exc.strerror or exc))
         return {}
     usable = {}
     for source, translation in catalog.items():

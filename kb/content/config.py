@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,25 @@ from kb.content.frontmatter import as_list, as_text, compose_mapping, decode_sou
 from kb.errors import ConfigError, ContentError
 from kb.i18n import _, is_known_language, normalize_language
 from kb.model import unique
-from kb.settings import CONFIG_FILE, DEFAULT_LANGUAGES, DEFAULT_SITE_NAME, Settings, resolve_root
+from kb.settings import (
+    CONFIG_FILE,
+    CONFIG_FILE_ALTERNATIVE,
+    DEFAULT_LANGUAGES,
+    DEFAULT_SITE_NAME,
+    TRUSTED_HOSTS_ENV,
+    Settings,
+    resolve_root,
+)
 
-CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url", "max_file_size_kb", "edit_url")
+CONFIG_KEYS = (
+    "site_name",
+    "languages",
+    "default_language",
+    "base_url",
+    "trusted_hosts",
+    "max_file_size_kb",
+    "edit_url",
+)
 
 
 def load_settings(root: str | Path | None = None) -> Settings:
@@ -26,8 +43,30 @@ def load_settings(root: str | Path | None = None) -> Settings:
         raise ConfigError(str(exc)) from exc
 
 
-def _read_settings(base: Path) -> Settings:
+def config_file(base: Path) -> Path:
+    """The knowledge base's configuration file: ``kb.yml``, else ``kb.yaml``; both is an error."""
     config = base / CONFIG_FILE
+    alternative = base / CONFIG_FILE_ALTERNATIVE
+    if config.is_file() and alternative.is_file():
+        message = _("both {name} and {other} exist: keep one (kb reads only one configuration file)")
+        raise ContentError(alternative.name, 1, message.format(name=config.name, other=alternative.name))
+    return alternative if alternative.is_file() else config
+
+
+def trusted_hosts(values: list[str], name: str, line: int) -> tuple[str, ...]:
+    """Host names as Werkzeug compares them: lower case, no port; ``.example.com`` is every subdomain."""
+    hosts = []
+    for value in values:
+        host = value.strip().lower()
+        if not host or "/" in host or any(c.isspace() for c in host):
+            message = _("{value!r} in 'trusted_hosts' is not a host name (e.g. help.example.com)")
+            raise ContentError(name, line, message.format(value=value))
+        hosts.append(host)
+    return unique(hosts)
+
+
+def _read_settings(base: Path) -> Settings:
+    config = config_file(base)
     name = config.name
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -41,7 +80,7 @@ def _read_settings(base: Path) -> Settings:
             if key not in CONFIG_KEYS:
                 message = _("unknown key {key!r}").format(key=key) + hint(key, CONFIG_KEYS)
                 raise ContentError(name, line, message)
-            convert = as_list if key == "languages" else as_text
+            convert = as_list if key in ("languages", "trusted_hosts") else as_text
             try:
                 values[key] = convert(node, key)
             except ValueError as exc:
@@ -61,12 +100,17 @@ def _read_settings(base: Path) -> Settings:
             lines.get("default_language", 1),
             message.format(lang=default, languages=", ".join(languages)),
         )
+    hosts = trusted_hosts(list(values.get("trusted_hosts", ())), name, lines.get("trusted_hosts", 1))
+    from_env = os.environ.get(TRUSTED_HOSTS_ENV, "").strip()
+    if from_env:
+        hosts = trusted_hosts(from_env.split(","), TRUSTED_HOSTS_ENV, 1)
     return Settings(
         root=base,
         site_name=values.get("site_name") or DEFAULT_SITE_NAME,
         languages=languages,
         default_language=default,
         base_url=str(values.get("base_url") or "").rstrip("/"),
+        trusted_hosts=hosts,
         max_file_size=_kilobytes(values.get("max_file_size_kb"), lines.get("max_file_size_kb", 1)),
         edit_url=_edit_url(str(values.get("edit_url") or ""), lines.get("edit_url", 1)),
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.content.files import atomic_write_text
 from kb.content.frontmatter import decode_source, dump_front_matter
 from kb.errors import ContentError
 from kb.i18n import _
-from kb.model import slugify
+from kb.model import fit_slug, slugify
 
 TITLE = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$")
 DASH = "[-\u2013\u2014]"  # hyphen, en dash or em dash between the byline's parts
@@ -33,7 +35,7 @@ class ExportedPage:
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)
+        return fit_slug(slugify(self.title))
 
     def to_markdown(self) -> str:
         """The page as a kb article: YAML front-matter, a blank line, then the body."""
@@ -117,8 +119,14 @@ def parse_export(text: str, path: str) -> ExportedPage:
     )
 
 
-def import_file(source: Path, articles_dir: Path, lang: str, force: bool = False) -> Path:
-    """Convert one export into ``articles/<lang>/<slug>.md``; refuse to overwrite unless forced."""
+def import_file(
+    source: Path, articles_dir: Path, lang: str, force: bool = False, taken: Mapping[str, str] | None = None
+) -> Path:
+    """Convert one export into ``articles/<lang>/<slug>.md``; refuse to overwrite unless forced.
+
+    ``taken`` maps each slug the language's articles use already to the file using it (see
+    ``loader.slugs_in_use``): another file's slug is refused too, or it would replace that article.
+    """
     page = parse_export(decode_source(source.read_bytes(), str(source)), str(source))
     if not page.slug:
         raise ContentError(str(source), 1, _("the title gives no usable slug"))
@@ -127,6 +135,14 @@ def import_file(source: Path, articles_dir: Path, lang: str, force: bool = False
         shown = target.relative_to(articles_dir.parent).as_posix()
         message = _("{target} exists already (use --force to overwrite)").format(target=shown)
         raise ContentError(str(source), 1, message)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page.to_markdown(), encoding="utf-8")
+    other = (taken or {}).get(page.slug)
+    shown = target.relative_to(articles_dir.parent).as_posix()
+    if other is not None and other != shown and not force:
+        message = _("the slug {slug!r} is used already by {other}: that article would be replaced")
+        raise ContentError(str(source), 1, message.format(slug=page.slug, other=other))
+    try:
+        atomic_write_text(target, page.to_markdown(), exclusive=not force)
+    except FileExistsError as exc:  # written by another run since the check above
+        message = _("{target} exists already (use --force to overwrite)").format(target=shown)
+        raise ContentError(str(source), 1, message) from exc
     return target

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
@@ -40,6 +40,7 @@ _EXCERPT_TRAILING = ",.;:\u2013-"  # cut these (and the en dash) off before the 
 EXCERPT_LENGTH = 200
 MAX_NESTING = 40
 _FORMATTER = HtmlFormatter(nowrap=True)
+REFERENCE = "\x00reference:"  # a reference link's target while a segment is read without its article
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,66 @@ def _inline_links(token: Token) -> list[str]:
         if target:
             found.append(str(target))
     return found
+
+
+class _AnyReference(dict[str, dict[str, str]]):
+    """Reference definitions where every label is defined, as itself: a segment read alone still
+    shows its reference links (``[text][label]``), whose definitions live elsewhere in the article."""
+
+    def get(self, key: str, default: object = None) -> dict[str, str] | None:  # type: ignore[override]
+        if key.startswith("^"):  # a footnote reference, not a link
+            return None
+        return {"href": REFERENCE + key, "title": ""}
+
+
+class _AnyLabel(dict[str, int]):
+    """Footnote labels where every label is known: ``[^label]`` is a footnote reference in any segment."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _link_text(children: Sequence[Token], start: int) -> str:
+    depth, parts = 0, []
+    for child in children[start + 1 :]:
+        if child.type == "link_close" and depth == 0:
+            break
+        depth += child.nesting
+        parts.append(child.content)
+    return "".join(parts)
+
+
+def _protected_in(children: Sequence[Token], found: list[str]) -> None:
+    for i, child in enumerate(children):
+        if child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            if href.startswith(REFERENCE):  # [text][label] keeps its label; [text] alone is translated
+                label = href.removeprefix(REFERENCE)
+                if label != normalizeReference(_link_text(children, i)):
+                    found.append("reference " + label)
+            else:
+                found.append("link " + href)
+        elif child.type == "image":
+            found.append("image " + str(child.attrGet("src") or ""))
+            _protected_in(child.children or (), found)
+        elif child.type == "code_inline":
+            found.append("code " + child.content)
+        elif child.type == "footnote_ref" and child.meta.get("label"):
+            found.append("footnote " + str(child.meta["label"]))
+
+
+def protected_parts(markdown: str) -> tuple[str, ...]:
+    """What a translation of one segment must keep exactly, from its tokens: every link and image
+    target (inline, autolink ``<https://…>``, reference, footnote, inline footnote) and code span."""
+    footnotes: dict[str, Any] = {"refs": _AnyLabel(), "list": {}}
+    env: dict[str, Any] = {"references": _AnyReference(), "footnotes": footnotes}
+    found: list[str] = []
+    for token in _PARSER.parseInline(markdown, env):  # inline footnotes come as blocks at the end
+        _protected_in(token.children or (), found)
+    return tuple(sorted(found))
 
 
 def _segment_kind(tokens: list[Token], i: int) -> str:

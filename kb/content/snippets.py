@@ -24,6 +24,7 @@ class Expanded:
     origins: tuple[Origin, ...] = ()  # empty when nothing was included: line n is first_line + n
     problems: tuple[ContentError, ...] = ()
     snippets: tuple[str, ...] = ()
+    wanted: tuple[str, ...] = ()  # every snippet path an include named, found or not
 
 
 @dataclass
@@ -33,6 +34,7 @@ class _Expansion:
     origins: list[Origin] = field(default_factory=list)
     problems: list[ContentError] = field(default_factory=list)
     snippets: list[str] = field(default_factory=list)
+    wanted: list[str] = field(default_factory=list)
 
 
 def expand_includes(body: str, path: str, first_line: int, root: Path) -> Expanded:
@@ -44,8 +46,9 @@ def expand_includes(body: str, path: str, first_line: int, root: Path) -> Expand
     work = _Expansion(root)
     _expand(body, path, first_line, work, (path,))
     if not work.snippets:
-        return Expanded(body, problems=tuple(work.problems))
-    return Expanded("\n".join(work.lines), tuple(work.origins), tuple(work.problems), tuple(work.snippets))
+        return Expanded(body, problems=tuple(work.problems), wanted=tuple(work.wanted))
+    lines, origins = "\n".join(work.lines), tuple(work.origins)
+    return Expanded(lines, origins, tuple(work.problems), tuple(work.snippets), tuple(work.wanted))
 
 
 def _expand(text: str, path: str, first_line: int, work: _Expansion, stack: tuple[str, ...]) -> None:
@@ -72,6 +75,8 @@ def _snippet(
     target: str, path: str, line: int, work: _Expansion, stack: tuple[str, ...]
 ) -> tuple[str, str] | None:
     rel = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    if not rel.startswith(".."):
+        work.wanted.append(rel)
     if rel.startswith("..") or target.startswith("/") or not rel.endswith(".md"):
         message = _("include {target}: a snippet is a .md file inside the knowledge base").format(
             target=target

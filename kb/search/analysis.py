@@ -29,7 +29,8 @@ from kb.search.words import TOKEN_PATTERN, fold, pieces
 log = logging.getLogger(__name__)
 
 # 6: the analyzers moved from kb.analysis to kb.search.analysis (Whoosh pickles them by import path).
-ANALYSIS_VERSION = 6
+# 7: kb.model.slugify keeps letters of every script (category, author and tag terms change).
+ANALYSIS_VERSION = 7
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7

@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -38,6 +39,9 @@ from kb.settings import Settings
 
 META_FILE = "kb-index.json"
 LOCK_WAIT = 30.0
+PROGRESS_EVERY = 1000  # documents between progress lines on large knowledge bases
+
+log = logging.getLogger(__name__)
 KEEP_OLD = 1
 # the disk or folder refuses writes: full, over quota or a file-size limit, read-only, not permitted
 WRITE_REFUSED = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
@@ -175,15 +179,19 @@ def _write_documents(
     try:
         for slug in deletions:
             writer.delete_by_term("slug", slug)
-        for article in articles:
+        for done, article in enumerate(articles, start=1):
             document = article_document(article)
             if fresh:
                 writer.add_document(**document)
             else:
                 writer.update_document(**document)
+            if done % PROGRESS_EVERY == 0:
+                log.info("%s: %d of %d articles indexed", article.lang, done, len(articles))
     except BaseException:
         writer.cancel()
         raise
+    if len(articles) >= PROGRESS_EVERY:
+        log.info("%s: writing the index of %d articles", articles[0].lang, len(articles))
     writer.commit()
 
 

@@ -289,12 +289,34 @@
 
   var CHUNK = /(-)?(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))/g;
   var FILTERS = ["category", "author", "tag", "after", "before", "date"];
-  var TRANSLITERATION = { "æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss" };
+  var TRANSLITERATION = { "æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "ß": "ss",
+    "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ł": "l", "ı": "i", "ς": "σ" };
+  var LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+  var MARK = /\p{M}/u;
+  var SPACE = /\p{Z}/u;
 
-  /* kb.model.slugify: ASCII, lowercase, other runs of characters turned into "-". */
+  /* kb.model.slugify: Latin letters to ASCII, letters and digits of other scripts kept, lowercase,
+     words joined by "-", other symbols left out. Keep the two equal. */
   function slugify(text) {
-    return text.toLowerCase().replace(/[æøåäöüéß]/g, function (c) { return TRANSLITERATION[c]; })
-      .normalize("NFKD").replace(/[^\x00-\x7f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    var lowered = text.toLowerCase().replace(/[æøåäöüéßœđðþłıς]/g, function (c) { return TRANSLITERATION[c]; });
+    var chars = Array.from(lowered.normalize("NFKD").toLowerCase());
+    var out = [];
+    var latin = false;
+    for (var i = 0; i < chars.length; i++) {
+      var c = chars[i];
+      if (c.charCodeAt(0) < 128) {
+        latin = /[a-z0-9]/.test(c);
+        out.push(latin ? c : "-");
+      } else if (MARK.test(c)) {
+        if (!latin && out.length && out[out.length - 1] !== "-") out.push(c);
+      } else if (LETTER_OR_DIGIT.test(c)) {
+        latin = false;
+        out.push(c);
+      } else if (SPACE.test(c)) {
+        out.push("-");
+      }
+    }
+    return out.join("").normalize("NFC").replace(/-+/g, "-").replace(/^-+|-+$/g, "");
   }
 
   /* A reader's query as kb.search.query reads it: words (a trailing * makes a prefix), "quoted words",

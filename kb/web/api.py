@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import published_language
 from kb.model import Article
 from kb.search.service import SearchRequest
+from kb.web.gate import RETRY_AFTER, off_the_loop
 from kb.web.state import state
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -22,6 +23,13 @@ API_CACHE = "public, max-age=60"
 def json_error(status: int, message: str, **extra: str) -> Response:
     response = jsonify({"error": {"status": status, "message": message, **extra}})
     response.status_code = status
+    return response
+
+
+def busy() -> Response:
+    """503: this process answers as many searches as it may at once; the client should retry soon."""
+    response = json_error(503, "too many searches at once; try again shortly")
+    response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -74,14 +82,24 @@ def search() -> Response:
     lang, page = language_arg(), page_arg()
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
-    result = state().search.search(SearchRequest(text, lang, category=category, page=page))
+    service, wanted = state().search, SearchRequest(text, lang, category=category, page=page)
+    with state().gate.slot() as admitted:
+        if not admitted:
+            return busy()
+        result = off_the_loop(lambda: service.search(wanted))
     return cached(jsonify(result.to_json()))
 
 
 @api.route("/suggest")
 def suggest() -> Response:
     lang, text = language_arg(), text_arg(required=False)
-    hits = state().search.suggest(text, lang) if text.strip() else []
+    if not text.strip():
+        return cached(jsonify({"query": text, "lang": lang, "results": []}))
+    service = state().search
+    with state().gate.slot() as admitted:
+        if not admitted:
+            return busy()
+        hits = off_the_loop(lambda: service.suggest(text, lang))
     return cached(jsonify({"query": text, "lang": lang, "results": [h.to_json() for h in hits]}))
 
 

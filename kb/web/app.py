@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -21,6 +22,7 @@ from kb.settings import Settings
 from kb.web.api import api, json_error
 from kb.web.feeds import feeds
 from kb.web.headers import finish_response
+from kb.web.hosts import configure_hosts, is_untrusted_host, untrusted_host_response
 from kb.web.media import media
 from kb.web.pages import bp
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
@@ -53,21 +55,42 @@ class HtmlSafeJSON(DefaultJSONProvider):
         return super().dumps(obj, **kwargs).translate(HTML_SAFE_JSON)
 
 
+def install_escaped_gettext(app: Flask, settings: Settings) -> None:
+    """Templates' ``_()`` and ``ngettext()`` in the page's language, translations escaped.
+
+    Jinja's newstyle gettext marks whatever the catalog says as safe markup; a translator's
+    ``<meta http-equiv="refresh" …>`` would reach every page. So each translation is escaped here
+    (Jinja then marks the escaped text safe, and escapes the ``%(name)s`` values it formats into
+    it): messages carry no markup of their own.
+    """
+
+    def gettext(message: str) -> str:
+        return html.escape(translations(g.get("lang", settings.default_language)).gettext(message))
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        catalog = translations(g.get("lang", settings.default_language))
+        return html.escape(catalog.ngettext(singular, plural, n))
+
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
 def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     """A Flask app serving the knowledge base of ``settings`` (default: ``KB_ROOT`` or here)."""
     settings = settings or load_settings()
+    log.info("loading the articles of %s", settings.root)
     loaded = load_library(settings)
+    languages = len({a.lang for a in loaded.library})
+    log.info(
+        "%d articles in %d languages (%d problems)", len(loaded.library), languages, len(loaded.problems)
+    )
     if index:
+        log.info("bringing the search indexes up to date")
         ensure_indexes(settings, loaded.library)
     app = Flask(__name__, static_folder=str(STATIC_DIR), template_folder=str(TEMPLATES_DIR))
     app.extensions["kb"] = State(settings, loaded, SearchService(settings), assets=asset_versions())
     app.json = HtmlSafeJSON(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: translations(g.get("lang", settings.default_language)).gettext(message),
-        lambda s, p, n: translations(g.get("lang", settings.default_language)).ngettext(s, p, n),
-        newstyle=True,
-    )
+    install_escaped_gettext(app, settings)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -77,11 +100,14 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     app.register_blueprint(media)
 
     app.after_request(finish_response)
+    configure_hosts(app, settings)
 
     @app.errorhandler(404)
     @app.errorhandler(405)
     @app.errorhandler(400)
     def client_error(error: HTTPException) -> Response | tuple[str, int]:
+        if is_untrusted_host(error):
+            return untrusted_host_response()
         if request.path.startswith("/api/"):
             return json_error(error.code or 400, error.description or "")
         status = error.code or 400

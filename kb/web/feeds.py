@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import Blueprint, abort, g, render_template, url_for
 from werkzeug.wrappers import Response
 
 from kb.i18n import published_language
-from kb.model import Article
+from kb.model import XML_FORBIDDEN, Article
 from kb.web.pages import absolute
 from kb.web.state import state
 
@@ -17,10 +20,12 @@ feeds = Blueprint("feeds", __name__)
 
 FEED_ENTRIES = 30
 XML_CACHE = "public, max-age=3600"
+HTML_LINK = re.compile(r'(?P<attr>\s(?:href|src)=")(?P<value>[^"]*)"')
 
 
 def xml_response(body: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    """An XML document, well-formed whatever the content: characters XML 1.0 forbids are left out."""
+    response = Response(XML_FORBIDDEN.sub("", body), mimetype=mimetype)
     response.headers["Cache-Control"] = XML_CACHE
     return response
 
@@ -73,6 +78,18 @@ def use_language(lang: str) -> None:
     g.lang = lang
 
 
+def entry_html(article: Article) -> str:
+    """An article's HTML for a feed entry, every link and image absolute on the article's address:
+    a feed reader resolves relative links against the feed, where ``../other-slug/`` leads nowhere."""
+    base = absolute(article.url)
+
+    def resolve(match: re.Match[str]) -> str:
+        target = urljoin(base, html.unescape(match["value"]))
+        return f'{match["attr"]}{html.escape(target)}"'
+
+    return HTML_LINK.sub(resolve, article.html)
+
+
 @feeds.route("/<lang>/feed.xml")
 def atom(lang: str) -> Response:
     """New and updated articles of one language, newest first."""
@@ -83,7 +100,12 @@ def atom(lang: str) -> Response:
     )[:FEED_ENTRIES]
     updated = articles[0].last_changed if articles else state().loaded_at.date()
     body = render_template(
-        "feed.xml", articles=articles, updated=timestamp(updated), timestamp=timestamp, feed_lang=lang
+        "feed.xml",
+        articles=articles,
+        updated=timestamp(updated),
+        timestamp=timestamp,
+        entry_html=entry_html,
+        feed_lang=lang,
     )
     return xml_response(body, "application/atom+xml")
 

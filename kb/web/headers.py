@@ -8,6 +8,7 @@ import hashlib
 from flask import request
 from werkzeug.wrappers import Response
 
+from kb.web.pagecache import MIN_GZIP_BYTES
 from kb.web.state import state
 
 SECURITY_HEADERS = {
@@ -27,7 +28,6 @@ STATIC_CACHE = "public, max-age=3600"
 VERSIONED_STATIC_CACHE = "public, max-age=31536000, immutable"
 COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/atom+xml", "image/svg+xml")
 COMPRESSIBLE_EXTRA = ("application/javascript", "application/opensearchdescription+xml")
-MIN_GZIP_BYTES = 512
 
 
 def finish_response(response: Response) -> Response:
@@ -79,7 +79,8 @@ def compress(response: Response) -> None:
     data = response.get_data()
     if len(data) < MIN_GZIP_BYTES:
         return
-    response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+    ready = getattr(response, "gzipped", None)  # a cached page comes gzipped once (kb.web.pagecache)
+    response.set_data(ready if isinstance(ready, bytes) else gzip.compress(data, compresslevel=6, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag and not weak:  # another representation of the same content: a weak validator

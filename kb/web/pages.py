@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,8 @@ from werkzeug.wrappers import Response
 from kb.i18n import closest_language, format_date, language_name, published_language, translations
 from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
+from kb.web.gate import RETRY_AFTER, off_the_loop
+from kb.web.pagecache import CachedPage, page_key
 from kb.web.state import state
 
 bp = Blueprint("kb", __name__)
@@ -94,6 +97,32 @@ def render_page(template: str, find: Callable[[str], str | None], **context: Any
     )
 
 
+def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
+    """Serve ``view``'s HTML from the state's page cache, rendering it only on a miss.
+
+    The response carries the page's ETag (so no hash of the body per request) and its gzipped form
+    for ``headers.compress``. Not in debug mode (pages change with the author's edits) and not for
+    the static export (which renders each page once anyway).
+    """
+
+    @functools.wraps(view)
+    def serve(*args: object, **kwargs: object) -> Response:
+        if current_app.debug or current_app.config.get("KB_OFFLINE"):
+            return Response(view(*args, **kwargs), mimetype="text/html")
+        cache = state().pages
+        key = page_key()
+        page = cache.get(key)
+        if page is None:
+            page = CachedPage.of(view(*args, **kwargs))
+            cache.put(key, page)
+        response = Response(page.body, mimetype="text/html")
+        response.set_etag(page.etag)
+        response.gzipped = page.gzipped  # type: ignore[attr-defined]
+        return response
+
+    return serve
+
+
 @bp.route("/")
 def root() -> Response:
     """Send the reader to the language their browser asks for (no, nn, no-NO and nb-NO all mean nb)."""
@@ -110,6 +139,7 @@ def _home_url(code: str) -> str:
 
 
 @bp.route("/<lang>/")
+@cached_page
 def home() -> str:
     library = state().library
     categories = [(c, library.in_category(c)) for c in library.categories_in(g.lang)]
@@ -117,6 +147,7 @@ def home() -> str:
 
 
 @bp.route("/<lang>/categories/<slug>/")
+@cached_page
 def category(slug: str) -> str:
     library = state().library
     found = library.category(g.lang, slug)
@@ -141,14 +172,15 @@ def neighbours(library: Library, article: Article) -> tuple[Article | None, Arti
 
 
 @bp.route("/<lang>/articles/<slug>/")
-def article(slug: str) -> str | Response:
+@cached_page
+def article(slug: str) -> str:
     library = state().library
     found = library.get(g.lang, slug)
     if found is None:
         moved = library.by_alias(g.lang, slug)
         if moved is None:
             abort(404)
-        return redirect(url_for("kb.article", slug=moved.slug), 301)
+        abort(redirect(url_for("kb.article", slug=moved.slug), 301))  # an old slug (aliases)
     translations = library.translations(found)
 
     def same(code: str) -> str | None:
@@ -230,22 +262,26 @@ def category_param(library: Library, lang: str, value: str) -> Category | None:
 
 
 @bp.route("/<lang>/search")
-def search() -> str:
+def search() -> str | tuple[str, int, dict[str, str]]:
     settings, library = state().settings, state().library
     text = request.args.get("q", "")[:500]
     chosen = category_param(library, g.lang, request.args.get("category", ""))
     page = int_arg("page", 1, 1, MAX_PAGE)
     result = None
+    busy = False
     if text.strip() or chosen is not None:
         request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
-        result = state().search.search(request_)
+        service = state().search
+        with state().gate.slot() as admitted:
+            result = off_the_loop(lambda: service.search(request_)) if admitted else None
+            busy = not admitted
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
     def same(code: str) -> str:
         other = library.category_by_key(code, chosen.key) if chosen else None
         return url_for("kb.search", lang=code, q=text or None, category=other.slug if other else None)
 
-    return render_page(
+    body = render_page(
         "search.html",
         same,
         query=text,
@@ -255,7 +291,11 @@ def search() -> str:
         pages=page_numbers(result.page, result.pages) if result else [],
         categories=[(c, len(library.in_category(c))) for c in library.categories_in(g.lang)],
         settings=settings,
+        busy=busy,
     )
+    if busy:  # too many searches at once in this process: the reader is asked to try again
+        return body, 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
+    return body
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:

@@ -15,6 +15,7 @@ from kb.settings import Settings
 
 log = logging.getLogger(__name__)
 RELOAD_EXIT_CODE = 3  # what werkzeug's reloader takes as "restart me"
+GUNICORN_CONFIG_FILE = "gunicorn.conf.py"
 
 
 def content_fingerprint(settings: Settings) -> frozenset[tuple[str, int, int]]:
@@ -57,6 +58,14 @@ def watch_content(settings: Settings, interval: float = 1.0) -> threading.Thread
     return thread
 
 
+def public_url(host: str, port: int) -> str:
+    """The address to open in a browser for a server bound to ``host``:``port``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
 def run_development(settings: Settings, host: str, port: int, debug: bool) -> None:
     """Flask's server; with ``debug``, reload on changes to code, articles and catalogs."""
     from kb.web import debug as extras
@@ -70,39 +79,126 @@ def run_development(settings: Settings, host: str, port: int, debug: bool) -> No
             log.warning("%s", problem)
     if debug and in_reloaded_child:
         watch_content(settings)
+    if not debug or in_reloaded_child:
+        log.info("serving on %s (press Ctrl+C to stop)", public_url(host, port))
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
 
 
-def run_production(settings: Settings, host: str, port: int, workers: int, threads: int = 4) -> None:
-    """Gunicorn with ``workers`` processes of ``threads`` threads; the app (and index check) loads once."""
-    try:
-        from gunicorn.app.base import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
-            BaseApplication,
+def require_host_settings(settings: Settings) -> None:
+    """Refuse to serve production without ``base_url`` or ``trusted_hosts``: without either, the
+    Host header a client sends would decide the absolute URLs of pages, feeds and the sitemap."""
+    if settings.base_url or settings.trusted_hosts:
+        return
+    raise ConfigError(
+        _(
+            "kb serve --production needs the site's public address or the host names it answers to: "
+            "set base_url (e.g. base_url: https://help.example.com) or trusted_hosts "
+            "(e.g. trusted_hosts: [help.example.com]) in kb.yml, or the environment variable "
+            "KB_TRUSTED_HOSTS=help.example.com"
         )
-    except ImportError as exc:
-        raise ConfigError(_("the production server needs gunicorn: pip install gunicorn")) from exc
-    from kb.web.app import create_app
+    )
 
-    app = create_app(settings)
-    options: dict[str, Any] = {
+
+def gunicorn_config_file(settings: Settings) -> Path | None:
+    """The ``gunicorn.conf.py`` of the knowledge base's root, else of the current folder, if any."""
+    for folder in (settings.root, Path.cwd()):
+        candidate = folder / GUNICORN_CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def production_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """kb's gunicorn settings; a ``gunicorn.conf.py`` and ``GUNICORN_CMD_ARGS`` override them.
+
+    The worker model is gevent, chosen by measurement (``bench/idle_connections.py``, 2 cores, 2
+    workers): with gthread (2 x 4 threads) 100 connections that send nothing, or half a request,
+    made ``GET /nb/`` time out (30 s); with 2 x 64 threads 200 silent ones cost up to 4 s a request
+    and 200 half-sent ones still timed it out, because a thread stays with a connection that has
+    sent part of a request. With gevent an idle or half-sent connection is a parked greenlet: 200 of
+    each kind, and 200 trickling a header every 2 s, left ``GET /nb/`` at a few milliseconds.
+    The cost: CPU-bound work (a search, at most 1 s by its time limit) holds its worker's event loop
+    while it runs. A per-worker cap on concurrent searches fits on top (greenlets switch only at
+    I/O, so a plain counter answering 503 over the cap is race-free); moving searches to gevent's
+    thread pool is the next step if measurements call for it.
+    """
+    return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": "gevent",
+        "worker_connections": 1000,  # per worker: idle and half-sent connections each hold one
+        "threads": threads,  # used only if a gunicorn.conf.py or GUNICORN_CMD_ARGS picks gthread
         "preload_app": True,
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,
         "errorlog": "-",
-        "loglevel": "warning",
+        "accesslog": "-",
+        "loglevel": "info",
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]
+
+def run_production(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    explicit: frozenset[str] = frozenset(),
+) -> None:
+    """Gunicorn with ``workers`` gevent worker processes; the app (and index check) loads once, before fork.
+
+    Settings are applied in gunicorn's order: kb's defaults, then ``gunicorn.conf.py`` (in the
+    knowledge base's root or the current folder, or the one ``GUNICORN_CMD_ARGS`` names with
+    ``-c``), then ``GUNICORN_CMD_ARGS``, then the options given on kb's command line (``explicit``
+    names them: ``host``, ``port``, ``workers``, ``threads``).
+    """
+    try:
+        from gunicorn.app.base import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+            Application,
+        )
+    except ImportError as exc:
+        raise ConfigError(_("the production server needs gunicorn: pip install gunicorn")) from exc
+    from kb.web.app import create_app
+
+    require_host_settings(settings)
+    defaults = production_options(host, port, workers, threads)
+    given = {name: value for name, value in defaults.items() if name in explicit_options(explicit)}
+    app = create_app(settings)
+    config_file = gunicorn_config_file(settings)
+
+    class Server(Application):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in options.items():
+            for key, value in defaults.items():
+                self.cfg.set(key, value)
+            parser = self.cfg.parser()
+            env_args = parser.parse_args(self.cfg.get_cmd_args_from_env())
+            chosen = env_args.config or (str(config_file) if config_file else None)
+            if chosen:
+                log.info("gunicorn settings from %s", chosen)
+                self.load_config_from_file(chosen)
+            for key, value in vars(env_args).items():
+                if value is not None and key != "args":
+                    self.cfg.set(key.lower(), value)
+            for key, value in given.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
             return app
 
-    Server().run()
+    server = Server()
+    log.info("gunicorn workers: %s, worker class: %s", server.cfg.workers, server.cfg.worker_class_str)
+    for address in server.cfg.bind:
+        bound_host, _sep, bound_port = str(address).rpartition(":")
+        shown = public_url(bound_host.strip("[]"), int(bound_port)) if bound_port.isdigit() else address
+        log.info("serving on %s (press Ctrl+C to stop)", shown)
+    server.run()
+
+
+def explicit_options(names: frozenset[str]) -> set[str]:
+    """The gunicorn settings that the kb options given on the command line decide."""
+    found = set()
+    if names & {"host", "port"}:
+        found.add("bind")
+    found.update(names & {"workers", "threads"})
+    return found

@@ -18,6 +18,8 @@ from kb.content.loader import LoadResult
 from kb.model import Library
 from kb.search.service import SearchService
 from kb.settings import Settings
+from kb.web.gate import SearchGate
+from kb.web.pagecache import PageCache
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -33,6 +35,8 @@ class State:
     search: SearchService
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     assets: dict[str, str] = field(default_factory=dict)
+    pages: PageCache = field(default_factory=PageCache, init=False)  # this content generation's pages
+    gate: SearchGate = field(default_factory=SearchGate)  # searches at once in this process
 
     @property
     def library(self) -> Library:

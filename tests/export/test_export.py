@@ -21,7 +21,7 @@ import kb.export
 from kb.cli import cli
 from kb.content.loader import load_library
 from kb.errors import ExportError
-from kb.export import MARKER, PLACEHOLDER, BuildReport, Exporter, file_for, relative
+from kb.export import MANIFEST, MARKER, PLACEHOLDER, BuildReport, Exporter, file_for, relative
 from kb.model import Library
 from kb.search.indexing import update_indexes
 from kb.search.offline import CONTINUED, TERMINAL, Stemmer, varints
@@ -103,7 +103,7 @@ def live(settings: Settings) -> Flask:
 
 
 def test_every_page_of_every_language_is_exported(out: Path, library: Library, settings: Settings) -> None:
-    expected = {"index.html", "404.html", MARKER}
+    expected = {"index.html", "404.html", MARKER, MANIFEST}
     expected |= {f"static/{p.name}" for p in (Path(kb.export.__file__).parent / "static").iterdir()}
     for lang in settings.languages:
         expected |= {f"{lang}/index.html", f"{lang}/404.html", f"{lang}/feed.xml"}
@@ -123,7 +123,8 @@ def test_the_report_counts_what_was_written(built: BuildReport, out: Path) -> No
     assert built.files == sum(1 for p in out.rglob("*") if p.is_file())
     media = sum(1 for p in (out / "media").rglob("*") if p.is_file())  # copied, not rendered
     static = len(list((out / "static").iterdir()))
-    assert built.pages == built.files - static - media - 1 - 2 * len(built.indexes)
+    marker_and_manifest = 2
+    assert built.pages == built.files - static - media - marker_and_manifest - 2 * len(built.indexes)
     assert [s.lang for s in built.indexes] == ["nb", "sv", "en"]
 
 
@@ -433,6 +434,7 @@ def test_an_exception_mid_build_leaves_the_previous_build(
         return real(self, page)
 
     monkeypatch.setattr(Exporter, "render", failing)
+    exporter.reuse = False  # render every page again, so the failure comes mid-build
     with pytest.raises(RuntimeError, match="disk on fire"):
         exporter.build(out)
     assert snapshot(out) == before

@@ -291,7 +291,7 @@ def test_search_never_raises_and_answers_in_time(
     TRIED["search"] += 1
     started = time.perf_counter()
     result = service.search(SearchRequest(text, lang, category=category, page=page))
-    assert time.perf_counter() - started < 5.0, text
+    assert time.perf_counter() - started < 30.0, text  # a hang detector, not a speed test
     assert result.total >= 0 and len(result.hits) <= MAX_PAGE_SIZE
     for hit in result.hits:
         assert audit(hit.snippet) == [] and "<script" not in hit.snippet

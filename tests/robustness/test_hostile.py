@@ -69,6 +69,7 @@ BAD = {
     "bad-directory.md": "cannot be read: Is a directory",
     "bad-fifo.md": "cannot be read: not a regular file",  # a plain read would wait forever
     "bad-device.md": "cannot be read: not a regular file",  # /dev/zero: a plain read would never end
+    "bad-five-megabytes.md": "larger than the limit of 1000000 bytes",  # refused before it is parsed
 }
 # Each good file's slug and a word of its text a reader could search for (None: nothing to find).
 GOOD = {
@@ -82,21 +83,21 @@ GOOD = {
     "ok-plain": "fremgangsmåte",
     "ok-zero-width-rtl": "kombinerende",
     # generated below
-    "ok-five-megabytes": "gigantordet",
+    "ok-one-megabyte": "gigantordet",  # just under the size limit
     "ok-table-10000-rows": "beskrivelse",
     "ok-20000-headings": "overskriftstekst",
 }
 SECONDS_PER_FILE = 5.0
-SECONDS_FOR = {"ok-five-megabytes.md": 10.0}
+SECONDS_FOR = {"ok-one-megabyte.md": 10.0}
 
 
-def five_megabytes() -> str:
-    """A 5 MB help article: paragraphs, headings, lists with links, code and emphasis."""
+def megabytes(limit: int) -> str:
+    """A help article of about ``limit`` bytes: paragraphs, headings, lists with links, code and emphasis."""
     rnd = random.Random(5)
     words = ["passord", "konto", "innlogging", "deltaker", "kurs", "video", "eksport", "resultat"]
     words += ["sertifikat", "modul", "prosjekt", "og", "i", "på", "til", "med", "for", "som", "er", "det"]
     parts, size, n = [FRONT.format(title="Fem megabyte")], 0, 0
-    while size < 5_000_000:
+    while size < limit:
         n += 1
         if n % 25 == 0:
             part = f"## Del {n}\n\n"
@@ -125,7 +126,8 @@ def many_headings(count: int = 20_000) -> str:
 
 
 GENERATORS: dict[str, Callable[[Path], None]] = {
-    "ok-five-megabytes.md": lambda p: p.write_text(five_megabytes(), encoding="utf-8"),
+    "ok-one-megabyte.md": lambda p: p.write_text(megabytes(980_000), encoding="utf-8"),
+    "bad-five-megabytes.md": lambda p: p.write_text(megabytes(5_000_000), encoding="utf-8"),
     "ok-table-10000-rows.md": lambda p: p.write_text(table_rows(), encoding="utf-8"),
     "ok-20000-headings.md": lambda p: p.write_text(many_headings(), encoding="utf-8"),
     "bad-symlink-to-passwd.md": lambda p: p.symlink_to("/etc/passwd"),
@@ -288,7 +290,9 @@ def test_search_finds_each_good_article_and_no_bad_one(root: Path, indexed: Run)
             started = time.perf_counter()
             result = service.search(SearchRequest(word, "nb", limit=100))
             assert slug in [h.slug for h in result.hits], (word, [h.slug for h in result.hits])
-            assert time.perf_counter() - started < 5, word
+            assert time.perf_counter() - started < 30, (
+                word
+            )  # a hang detector, not a speed test (bench/ measures speed)
     everything = service.search(SearchRequest("tekst", "nb", limit=100))
     assert {h.slug for h in everything.hits} <= set(GOOD)
     long_word = service.search(SearchRequest("Passordtilbakestillingsveiledning", "nb"))
@@ -306,8 +310,9 @@ def test_site_serves_every_good_article_quickly_and_safely(client: FlaskClient) 
         body = response.get_data(as_text=True)
         assert audit(body) == [], slug
         assert "<script>alert" not in body
-    big = client.get("/nb/articles/ok-five-megabytes/").get_data(as_text=True)
-    assert "Gigantordet står helt til slutt." in big and len(big) > 5_000_000
+    big = client.get("/nb/articles/ok-one-megabyte/").get_data(as_text=True)
+    assert "Gigantordet står helt til slutt." in big and len(big) > 980_000
+    assert client.get("/nb/articles/bad-five-megabytes/").status_code == 404
     deep = client.get("/nb/articles/ok-deep-lists/").get_data(as_text=True)
     assert "dyp liste" in deep and "tall" in deep  # text nested past the limit is kept, not dropped
     headings = client.get("/nb/articles/ok-20000-headings/").get_data(as_text=True)

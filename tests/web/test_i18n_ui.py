@@ -39,7 +39,7 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 
 
 def shipped(lang: str) -> Catalog:
-    return read_catalog(REPO / "locales" / lang / "LC_MESSAGES" / "messages.po", lang)
+    return read_catalog(REPO / "kb" / "locales" / lang / "LC_MESSAGES" / "messages.po", lang)
 
 
 def msgids(catalog: Catalog) -> set[str | tuple[str, ...]]:
@@ -103,8 +103,8 @@ def test_catalog_covers_every_extracted_message(extracted: set[str | tuple[str, 
 
 
 def test_template_is_current(extracted: set[str | tuple[str, ...]]) -> None:
-    have = msgids(read_catalog(REPO / "locales" / "messages.pot"))
-    assert have == extracted, f"locales/messages.pot is out of date: {REFRESH}"
+    have = msgids(read_catalog(REPO / "kb" / "locales" / "messages.pot"))
+    assert have == extracted, f"kb/locales/messages.pot is out of date: {REFRESH}"
 
 
 def test_plural_forms_choose_the_right_form() -> None:

@@ -17,7 +17,7 @@ from kb.i18n import closest_language
 from kb.search.indexing import open_index
 from kb.web.app import create_app
 from kb.web.pages import page_numbers
-from kb.web.state import state
+from kb.web.state import State, state
 from tests.helpers import NB_ONLY, make_web_kb
 
 NS = {
@@ -31,6 +31,12 @@ NS = {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return create_app(make_web_kb(tmp_path_factory.mktemp("web") / "kb", hostile=False))
+
+
+def state_of(app: Flask) -> State:
+    found = app.extensions["kb"]
+    assert isinstance(found, State)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -179,9 +185,7 @@ def test_unknown_pages_are_localized_404s(client: FlaskClient, url: str) -> None
     assert {"nb": "Fant ikke siden", "sv": "Sidan hittades inte", "en": "Page not found"}[lang] in html
 
 
-def test_pseudo_translated_ui_strings_go_through_gettext(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pseudo_translated_ui_strings_go_through_gettext(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     class Pseudo(NullTranslations):
         def gettext(self, message: str) -> str:
             return f"«{message}»"
@@ -190,6 +194,7 @@ def test_pseudo_translated_ui_strings_go_through_gettext(
             return f"«{singular if n == 1 else plural}»"
 
     monkeypatch.setattr(kb.web.app, "translations", lambda lang: Pseudo())
+    client = create_app(state_of(app).settings, index=False).test_client()  # pages cached with other catalogs
     home = text(client, "/en/")
     assert "«How can we help?»" in home and "«Skip to content»" in home and "«Recently updated»" in home
     assert re.search(r"«\d+ articles?»", home)

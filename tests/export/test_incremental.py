@@ -1,0 +1,85 @@
+"""Incremental export: a build reuses what is unchanged from the previous one, and is byte for byte the
+build a clean export of the same content gives, whatever changed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kb.content.config import load_settings
+from kb.export import MANIFEST, Exporter
+from tests.helpers import copy_sample
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def build(root: Path, out: Path, reuse: bool = True) -> int:
+    """Build ``root`` into ``out``; how many files were taken from the previous build."""
+    return Exporter(load_settings(root), reuse=reuse).build(out).reused
+
+
+def edit_body(root: Path) -> None:
+    path = root / "articles" / "nb" / "reset-password.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEn ny setning helt nederst.\n", encoding="utf-8")
+
+
+def edit_title(root: Path) -> None:
+    path = root / "articles" / "sv" / "reset-password.md"
+    text = path.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(title, "title: Ett helt nytt namn", 1), encoding="utf-8")
+
+
+def add_article(root: Path) -> None:
+    source = (root / "articles" / "en" / "reset-password.md").read_text(encoding="utf-8")
+    (root / "articles" / "en" / "brand-new.md").write_text(source.replace("Reset", "Brand new"), "utf-8")
+
+
+def remove_article(root: Path) -> None:
+    (root / "articles" / "en" / "reset-password.md").unlink()
+
+
+@pytest.mark.parametrize("change", [edit_body, edit_title, add_article, remove_article])
+def test_an_incremental_build_equals_a_clean_build(tmp_path: Path, change: Callable[[Path], None]) -> None:
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    change(settings.root)
+    build(settings.root, site)
+    clean = tmp_path / "clean"
+    assert build(settings.root, clean, reuse=False) == 0
+    assert snapshot(site) == snapshot(clean)
+
+
+def test_an_unchanged_site_is_taken_whole_and_a_body_edit_renders_little(tmp_path: Path) -> None:
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    files = len(snapshot(site))
+    static = len(list((site / "static").iterdir()))
+    written = static + len(settings.languages) + 1  # static files, feeds and the build's marker: anew
+    assert build(settings.root, site) == files - written
+    edit_body(settings.root)
+    # the article's page and its language's search index (two files) are made again too
+    assert build(settings.root, site) == files - written - 1 - 2
+
+
+def test_a_damaged_manifest_means_a_full_build_never_a_wrong_one(tmp_path: Path) -> None:
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    (site / MANIFEST).write_text("{not json", encoding="utf-8")
+    edit_body(settings.root)
+    assert build(settings.root, site) == 0
+    clean = tmp_path / "clean"
+    build(settings.root, clean, reuse=False)
+    assert snapshot(site) == snapshot(clean)

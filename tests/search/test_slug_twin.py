@@ -1,0 +1,50 @@
+"""kb.model.slugify and its JavaScript twin in static/offline.js give the same slug for every script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from kb.model import slugify
+from tests.helpers import REPO
+
+SAMPLES = [
+    "Konto og sikkerhet",
+    "Blåbær på søndag",
+    "Feilsøking og Ærlighet",
+    "Crème brûlée, Straße",
+    "Kunde’s «konto» — ny",
+    "Œuvre Łódź Þór ðe",
+    "Обліковий запис",
+    "Йод и ёж",
+    "ΟΔΟΣ Λογαριασμός",
+    "الحساب والأمان",
+    "אבטחת חשבון",
+    "アカウント設定",
+    "账户与安全",
+    "계정 설정",
+    "हिंदी खाता",
+    "ไทย ภาษา",
+    "Tiếng Việt",
+    "𝐀𝐁 ﬁle ½",
+    "C++ & C#",
+    "e-post\u00a0og\u2003sms",
+    "?!",
+]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_python_and_javascript_slugify_agree() -> None:
+    script = (REPO / "kb" / "static" / "offline.js").read_text(encoding="utf-8")
+    start = script.index("  var TRANSLITERATION = ")
+    end = script.index("\n  }\n", script.index("function slugify(")) + 4
+    program = (
+        script[start:end] + f"\nprocess.stdout.write(JSON.stringify({json.dumps(SAMPLES)}.map(slugify)));\n"
+    )
+    done = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [slugify(text) for text in SAMPLES]
+    assert all(re.fullmatch(r"[^-](?:.*[^-])?", s) for s in map(slugify, SAMPLES[:-1]))
