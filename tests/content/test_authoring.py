@@ -260,3 +260,22 @@ def test_a_catalog_translates_a_screenshots_path_as_its_own_checked_segment(kb_r
         "locales/sv/LC_MESSAGES/articles.po:11: error: missing file bilder/meny-sv.png "
         "(looked for articles/nb/bilder/meny-sv.png)"
     ]
+
+
+def test_the_article_cache_notices_a_changed_snippet_and_a_file_that_appears(kb_root: KnowledgeBase) -> None:
+    root = kb_root(
+        {
+            "articles/nb/a.md": article('![Bilde](bilde.png)\n\n{% include "../../snippets/s.md" %}'),
+            "snippets/s.md": "Første versjon.\n",
+        },
+        languages=("nb",),
+    )
+    first = load(root)
+    assert [p.message.split(" (")[0] for p in first.errors] == ["missing file bilde.png"]
+    (root / "articles/nb/bilde.png").write_bytes(png(6, 4))
+    (root / "snippets/s.md").write_text("Andre versjon.\n", encoding="utf-8")
+    again = load(root)
+    assert again.errors == ()
+    found = again.library.get("nb", "a")
+    assert found is not None and "Andre versjon." in found.text and 'width="6" height="4"' in found.html
+    assert load(root).from_cache == 1  # and unchanged since: from the cache
