@@ -25,7 +25,7 @@ from kb.content.config import load_settings
 from kb.content.files import atomic_write_text, locked
 from kb.content.frontmatter import dump_front_matter
 from kb.content.importer import import_file
-from kb.content.loader import LoadResult, load_library, slugs_in_use
+from kb.content.loader import LoadResult, load_library, scaffold_body, slugs_in_use
 from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import _, ngettext, normalize_language
 from kb.model import Article, fit_slug, slugify
@@ -177,7 +177,7 @@ def default_author() -> str:
 
 @cli.command()
 @click.argument("title")
-@click.option("--category", required=True, help="Category name (or key) in the article's language.")
+@click.option("--category", default="", help="Category name (or key) in the article's language.")
 @click.option("--lang", default=None, help="Language (default: the site's default).")
 @click.option("--author", default=None, help="Author (default: git's user.name).")
 @click.pass_context
@@ -189,9 +189,11 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
     slug = fit_slug(slugify(title))
     if not slug:
         raise click.UsageError(_("the title gives no usable slug"))
-    if not category.strip():
-        raise click.BadParameter(_("give a category name"), param_hint="'--category'")
     categories = load_categories(settings, Problems())
+    if not category.strip():
+        choices = categories.names(language)
+        message = _("give a category name") + (": " + ", ".join(choices) if choices else "")
+        raise click.BadParameter(message, param_hint="'--category'")
     found = categories.resolve(language, category.strip())
     if categories.declared and found is None:
         names = ", ".join(categories.names(language))
@@ -215,7 +217,7 @@ def new(ctx: click.Context, title: str, category: str, lang: str | None, author:
         "tags": [],
         "summary": "",
     }
-    body = _("Write the article here.")
+    body = scaffold_body(language)
     try:  # exclusive: never overwrite, even in a race
         atomic_write_text(target, f"{dump_front_matter(front)}\n{body}\n", exclusive=True)
     except FileExistsError as exc:

@@ -116,7 +116,7 @@ def _site_target(value: str) -> tuple[str, str]:
     """An absolute site path (``/nb/search?q=x``) as the file serving it and what follows the path;
     static files drop their cache-busting query."""
     parts = urlsplit(value)
-    rest = "?" + parts.query if parts.query and not parts.path.startswith("/static/") else ""
+    rest = "?" + parts.query if parts.query and not parts.path.startswith(("/static/", "/media/")) else ""
     return file_for(parts.path), rest + ("#" + parts.fragment if parts.fragment else "")
 
 
@@ -410,9 +410,24 @@ class Exporter:
             pages += [Page("/sitemap.xml", ""), Page("/robots.txt", "")]
         return [p if p.file else dataclasses.replace(p, file=p.path) for p in pages]
 
+    def redirects(self) -> list[tuple[Page, str]]:
+        """A page at each old slug (``aliases``) of an article, and the article's site path."""
+        return [
+            (Page(f"/{a.lang}/articles/{alias}/", f"/{a.lang}/articles/{alias}/index.html"), a.url)
+            for a in self.library
+            for alias in a.aliases
+            if self.library.get(a.lang, alias) is None
+        ]
+
+    def media(self) -> list[str]:
+        """The images and attachments the articles reference (paths from the root): copied as they are."""
+        return sorted({r.resolved for a in self.library for r in a.references if r.kind == "file"})
+
     def files(self) -> set[str]:
         """The site path of every file a build writes."""
         found = {p.file for p in self.pages()}
+        found |= {page.file for page, _target in self.redirects()}
+        found |= {f"/media/{path}" for path in self.media()}
         found |= {f"/static/{p.name}" for p in STATIC_DIR.iterdir() if p.is_file()}
         found |= {
             f"/{code}/search/{name}" for code in self.settings.languages for name in ("index.js", "text.js")
@@ -456,6 +471,25 @@ class Exporter:
                 return rewrite_html(text, page, absolute).encode("utf-8")
             return (text if self.base_url else rewrite_xml(text, page)).encode("utf-8")
 
+    def render_redirect(self, page: Page, target: str) -> bytes:
+        """A page that sends the reader from an old address to the article (canonical + refresh)."""
+        with self.app.test_request_context(target):
+            g.lang = target.split("/")[1]
+            refresh = local_link(target, page, self.base_url) or target
+            body = render_template("redirect.html", target=target, refresh=refresh)
+        return rewrite_html(body, page).encode("utf-8")
+
+    def write_extras(self, folder: Path) -> None:
+        """The referenced images and attachments, and a redirect page at each alias."""
+        for path in self.media():
+            target = folder / "media" / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.settings.root / path, target)
+        for page, url in self.redirects():
+            target = folder / page.file.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(self.render_redirect(page, url))
+
     def run_job(self, job: Job, folder: Path, pages: list[Page]) -> int | IndexSize:
         """One language's search index, or a run of pages, written into ``folder`` (or taken from
         the previous build where what they are made from is unchanged)."""
@@ -493,6 +527,7 @@ class Exporter:
         in several forked processes (they share the loaded library)."""
         (folder / MARKER).write_text("kb build\n", encoding="utf-8")  # first: marks a leftover as ours
         shutil.copytree(STATIC_DIR, folder / "static", ignore=shutil.ignore_patterns(".*"))
+        self.write_extras(folder)
         pages = self.pages()
         jobs: list[Job] = [(code, 0, 0) for code in self.settings.languages]
         jobs += [("pages", i, min(i + CHUNK, len(pages))) for i in range(0, len(pages), CHUNK)]
@@ -507,7 +542,7 @@ class Exporter:
             (r for r in results if isinstance(r, IndexSize)), key=lambda s: jobs.index((s.lang, 0, 0))
         )
         self.write_manifest(folder, pages, sizes)
-        return len(pages), sizes
+        return len(pages) + len(self.redirects()), sizes
 
     def _run_forked(
         self, jobs: list[Job], folder: Path, pages: list[Page], progress: Progress | None

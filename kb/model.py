@@ -33,6 +33,23 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One link or image in an article's source, where it is written and what it points at.
+
+    ``kind`` is ``article`` (a ``.md`` link), ``anchor`` (``#heading`` in the article itself),
+    ``file`` (an image or attachment found on disk) or ``missing`` (a file that is not there);
+    ``resolved`` is the target's path from the knowledge base's root.
+    """
+
+    kind: str
+    target: str
+    path: str
+    line: int
+    resolved: str = ""
+    fragment: str = ""
+
+
+@dataclass(frozen=True)
 class Category:
     """A category in one language; ``key`` is shared by its versions in every language."""
 
@@ -71,6 +88,12 @@ class Article:
     body: str = field(default="", repr=False, compare=False)
     translation: str = ""  # "" for a written file, "catalog" or "partial" for a catalog translation
     source_lang: str = ""
+    references: tuple[Reference, ...] = ()
+    origins: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)  # snippets' lines
+    depends: tuple[str, ...] = field(default=(), repr=False, compare=False)  # snippets and files it names
+    aliases: tuple[str, ...] = ()
+    image: str = ""  # the URL of the article's first image: its preview when shared
+    modified: dt.date | None = None  # the last commit touching the file, when the knowledge base is in git
 
     @property
     def url(self) -> str:
@@ -79,7 +102,9 @@ class Article:
 
     @property
     def last_changed(self) -> dt.date:
-        return self.updated or self.date
+        if self.updated:
+            return self.updated
+        return max(self.modified, self.date) if self.modified else self.date
 
     @property
     def headings_text(self) -> str:
@@ -108,6 +133,7 @@ class Library:
     _by_tag: dict[tuple[str, str], tuple[Article, ...]] = field(init=False, repr=False, compare=False)
     _categories: dict[str, tuple[Category, ...]] = field(init=False, repr=False, compare=False)
     _category_by: dict[tuple[str, str, str], Category] = field(init=False, repr=False, compare=False)
+    _by_alias: dict[tuple[str, str], Article] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_lang: dict[str, list[Article]] = {}
@@ -134,6 +160,7 @@ class Library:
                 for lang, found in categories.items()
             },
             "_category_by": category_by,
+            "_by_alias": {(a.lang, alias): a for a in reversed(self.articles) for alias in a.aliases},
         }
         for name, table in tables.items():
             object.__setattr__(self, name, table)
@@ -149,6 +176,10 @@ class Library:
 
     def get(self, lang: str, slug: str) -> Article | None:
         return self._by_key.get((lang, slug))
+
+    def by_alias(self, lang: str, slug: str) -> Article | None:
+        """The article that used to live at ``slug`` (one of its ``aliases``)."""
+        return self._by_alias.get((lang, slug))
 
     def translations(self, article: Article) -> dict[str, Article]:
         """The same article in every language that has it, the article itself included."""

@@ -26,6 +26,8 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()  # the Host headers answered (empty: any, for development)
     support_url: str = ""  # readers' way to support: an https URL or a mailto: address (validated)
     retention_days: int = DEFAULT_RETENTION_DAYS  # reader data (searches, clicks, votes) is kept this long
+    max_file_size: int = 1_000_000  # bytes; a bigger image or attachment is a warning of `kb check`
+    edit_url: str = ""  # "https://…/edit/main/{path}": the edit-this-page link, with the file's path
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,14 +52,39 @@ def article(body: str = "Some text.", **front: str) -> str:
     return f"---\n{header}---\n\n{body}\n"
 
 
+def png(width: int, height: int) -> bytes:
+    """A real, valid PNG of ``width`` x ``height`` red pixels."""
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 # --- search ----------------------------------------------------------------------------------------
 
 
 def copy_sample(target: Path) -> Settings:
     """A copy of the sample knowledge base (articles, categories, kb.yml) in ``target``."""
     shutil.copytree(REPO / "articles", target / "articles")
+    copy_shared_files(target)
     shutil.copy(REPO / "kb.yml", target / "kb.yml")
     return load_settings(target)
+
+
+def copy_shared_files(target: Path) -> None:
+    """The sample's shared images (assets/) and snippets, and each language's images/ folder."""
+    for folder in ("assets", "snippets"):
+        shutil.copytree(REPO / folder, target / folder, dirs_exist_ok=True)
+    for images in (REPO / "articles").glob("*/images"):
+        shutil.copytree(images, target / images.relative_to(REPO), dirs_exist_ok=True)
 
 
 def indexed_service(settings: Settings) -> SearchService:
@@ -109,6 +136,7 @@ def make_web_kb(target: Path, hostile: bool = True) -> Settings:
         (target / "articles" / lang).mkdir()
         for slug in SLUGS:
             shutil.copy(REPO / "articles" / lang / f"{slug}.md", target / "articles" / lang / f"{slug}.md")
+    copy_shared_files(target)
     (target / "articles" / "nb" / f"{NB_ONLY}.md").write_text(NB_ONLY_ARTICLE, encoding="utf-8")
     if hostile:
         (target / "articles" / "en" / f"{HOSTILE}.md").write_text(HOSTILE_ARTICLE, encoding="utf-8")
@@ -156,6 +184,10 @@ PAYLOADS = [
 SPECIAL = set("<>\"'&")
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+VIDEO_PLAYERS = (
+    "https://www.youtube-nocookie.com/embed/",
+    "https://player.vimeo.com/video/",
+)  # the allow-list
 OWN_SCRIPT = re.compile(r"^(?:/|(?:\.\./)*)static/[\w.-]+\.js(?:\?v=\w+)?$")  # served, or exported
 LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "srcset", "xlink:href", "poster")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
@@ -184,9 +216,11 @@ class Audit(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")):
+        data_block = values.get("type") == "application/ld+json" and "src" not in values  # JSON-LD: inert
+        if tag == "script" and not OWN_SCRIPT.match(values.get("src", "")) and not data_block:
             self.problems.append(f"<script> that is not one of the site's own files: {values}")
-        if tag in self.FORBIDDEN:
+        video = tag == "iframe" and values.get("src", "").startswith(VIDEO_PLAYERS)
+        if tag in self.FORBIDDEN and not video:
             self.problems.append(f"<{tag}> element")
         if tag == "svg" and values.get("aria-hidden") != "true":
             self.problems.append("<svg> that is not a decorative icon")

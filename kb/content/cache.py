@@ -4,8 +4,8 @@ Loading renders every article with markdown-it; on an unchanged knowledge base e
 (``kb serve``, ``kb build``, ``kb index``, ``kb check``) would do that work again. The cache keeps
 the outcome of reading one file under ``instance/cache/articles/``, keyed by the file's bytes and
 path, its language, the categories it resolves against, the language of the messages and kb's own
-code; an entry also names the other files it was made from (a snippet an article includes) with
-their hashes, and is used only while they are unchanged.
+code; an entry also names the other files it was made from (a snippet an article includes, an
+image it shows, found or missing) with their hashes, and is used only while they are unchanged.
 
 Entries are written to a temporary file and renamed, so a concurrent writer or a kill -9 leaves
 either the old entry, the new one or none; each carries a digest of its payload, so a damaged entry
@@ -89,7 +89,7 @@ class ArticleCache:
     def get(self, key: str) -> Outcome | None:
         """The cached outcome for ``key``, if there is one, undamaged and still current."""
         entry = self._read(self.path(key))
-        if entry is None or any(file_digest(Path(p)) != sha for p, sha in entry.depends.items()):
+        if entry is None or any((file_digest(Path(p)) or "") != sha for p, sha in entry.depends.items()):
             self.misses += 1
             return None
         self.hits += 1
@@ -99,7 +99,7 @@ class ArticleCache:
         """Store ``outcome`` (atomically); a failure to write only costs the next run its time."""
         if not self.writable:
             return
-        hashes = {str(p): d for p in depends if (d := file_digest(p)) is not None}
+        hashes = {str(p): file_digest(p) or "" for p in depends}  # "": missing, until it appears
         payload = pickle.dumps(Entry(outcome, hashes), protocol=pickle.HIGHEST_PROTOCOL)
         target = self.path(key)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -16,6 +16,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 
 from kb.content.files import atomic_write_bytes
 from kb.content.markup import make_excerpt, protected_parts, render_markdown
+from kb.content.references import ReferenceContext
 from kb.errors import ContentError, Problems
 from kb.i18n import _
 from kb.model import Article, Category
@@ -154,10 +155,16 @@ def usable_translations(settings: Settings, lang: str, problems: Problems) -> di
 
 
 def translate_article(
-    article: Article, lang: str, usable: dict[str, str], category: Category | None
+    article: Article,
+    lang: str,
+    usable: dict[str, str],
+    category: Category | None,
+    context: ReferenceContext | None = None,
 ) -> Article:
     """``article`` in ``lang`` from catalog translations; untranslated blocks stay in the source."""
-    rendered = render_markdown(article.body, translate=usable.get, source_lang=article.lang)
+    rendered = render_markdown(
+        article.body, translate=usable.get, source_lang=article.lang, context=context, origins=article.origins
+    )
     meta = [s.text for s in article.segments if s.kind in META_SEGMENTS]
     missing = rendered.untranslated + sum(1 for text in meta if text not in usable)
     summary = usable.get(article.summary, article.summary)
@@ -174,12 +181,27 @@ def translate_article(
         excerpt=make_excerpt(summary) if summary else rendered.excerpt,
         toc=rendered.toc,
         links=rendered.links,
+        references=rendered.references + tuple(r for r in article.references if r.kind == "alias"),
+        image=rendered.image,
         segments=(),
         category=category or dataclasses.replace(article.category, lang=lang),
         translation="partial" if missing else "catalog",
         source_lang=article.lang,
         source_hash=hashlib.sha256((article.source_hash + used).encode("utf-8")).hexdigest(),
     )
+
+
+def _check_translated_files(settings: Settings, lang: str, article: Article, problems: Problems) -> None:
+    """A translated image path that names no file is reported at its entry in the catalog."""
+    missing = {r.target: r for r in article.references if r.kind == "missing"}
+    if not missing:
+        return
+    rel = content_catalog_path(Path(settings.locales_dir.name), lang).as_posix()
+    for source, translation in read_content_catalog(settings.locales_dir, lang).items():
+        found = missing.get(translation.text)
+        if found is not None and source != translation.text:
+            message = _("missing file {target} (looked for {path})")
+            problems.add(rel, translation.line, message.format(target=found.target, path=found.resolved))
 
 
 def catalog_articles(
@@ -196,5 +218,7 @@ def catalog_articles(
         for article in sources:
             if (lang, article.slug) not in have and any(s.text in usable for s in article.segments):
                 category = resolve(lang, article.category.key)
-                made.append(translate_article(article, lang, usable, category))
+                context = ReferenceContext(settings.root, article.path, lang, settings.max_file_size)
+                made.append(translate_article(article, lang, usable, category, context))
+                _check_translated_files(settings, lang, made[-1], problems)
     return made

@@ -22,7 +22,15 @@ from kb.settings import (
     resolve_root,
 )
 
-CONFIG_KEYS = ("site_name", "languages", "default_language", "base_url", "trusted_hosts")
+CONFIG_KEYS = (
+    "site_name",
+    "languages",
+    "default_language",
+    "base_url",
+    "trusted_hosts",
+    "max_file_size_kb",
+    "edit_url",
+)
 READER_KEYS = ("support_url", "retention_days")  # feedback and search analytics (kb.web.readers)
 MAILTO = re.compile(r"mailto:[^@\s<>\"'?]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 MAX_RETENTION_DAYS = 3650
@@ -110,6 +118,8 @@ def _read_settings(base: Path) -> Settings:
         trusted_hosts=hosts,
         support_url=values.get("support_url", ""),
         **({"retention_days": values["retention_days"]} if "retention_days" in values else {}),
+        max_file_size=_kilobytes(values.get("max_file_size_kb"), lines.get("max_file_size_kb", 1)),
+        edit_url=_edit_url(str(values.get("edit_url") or ""), lines.get("edit_url", 1)),
     )
 
 
@@ -139,6 +149,21 @@ CONVERT: dict[str, Any] = {
     "support_url": as_support_url,
     "retention_days": as_retention_days,
 }
+
+
+def _kilobytes(value: str | None, line: int) -> int:
+    if value is None:
+        return Settings.max_file_size
+    if not value.strip().isdigit():
+        raise ContentError(CONFIG_FILE, line, _("max_file_size_kb must be a whole number of kilobytes"))
+    return int(value) * 1000
+
+
+def _edit_url(value: str, line: int) -> str:
+    if value and (not value.startswith(("https://", "http://")) or "{path}" not in value):
+        message = _("edit_url must be an http(s) address with {path} where the file's path goes")
+        raise ContentError(CONFIG_FILE, line, message)
+    return value
 
 
 def _discover_languages(articles_dir: Path) -> tuple[str, ...]:

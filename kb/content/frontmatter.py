@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 Node = yaml.Node  # a YAML value as composed: other modules pass nodes along without importing yaml
 REQUIRED = ("title", "author", "date", "category")
-OPTIONAL = ("slug", "tags", "summary", "updated", "draft", "order", "keywords", "lang")
+OPTIONAL = ("slug", "tags", "summary", "updated", "draft", "order", "keywords", "lang", "aliases")
 KNOWN_KEYS = REQUIRED + OPTIONAL
 FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 WHOLE_NUMBER = re.compile(r"[-+]?\d{1,9}")
@@ -225,6 +225,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, str], Any]] = {
     "order": as_int,
     "tags": as_list,
     "keywords": as_list,
+    "aliases": as_list,
 }
 
 

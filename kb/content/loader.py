@@ -30,15 +30,19 @@ from kb.content.frontmatter import (
     parse_front_matter,
     validate_front_matter,
 )
-from kb.content.markup import make_excerpt, render_markdown
+from kb.content.history import git_dates
+from kb.content.markup import N_, make_excerpt, render_markdown
+from kb.content.references import ReferenceContext, check_aliases, link_articles
+from kb.content.snippets import Expanded, expand_includes
 from kb.errors import ContentError, Problems
-from kb.i18n import _, cli_language, normalize_language
+from kb.i18n import _, cli_language, normalize_language, translations
 from kb.model import (
     MAX_SLUG_BYTES,
     XML_FORBIDDEN,
     Article,
     Category,
     Library,
+    Reference,
     Segment,
     slug_file_bytes,
     slugify,
@@ -50,6 +54,8 @@ PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it
 CHUNK_SIZE = 250
 MAX_WORKERS = 8
 MAX_ARTICLE_BYTES = 1_000_000  # 1 MB: the densest markup measured ~3-7 s to render here; prose far less
+SCAFFOLD = N_("Write the article here.")  # the body `kb new` writes, in the article's language
+Media = tuple[Path, int]  # the knowledge base's root and the largest file size without a warning
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,18 @@ class LoadResult:
 
 
 def read_article(
-    raw: bytes, path: str, lang: str, categories: CategoryTable, problems: Problems
+    raw: bytes,
+    path: str,
+    lang: str,
+    categories: CategoryTable,
+    problems: Problems,
+    media: Media | None = None,
 ) -> Article | None:
-    """One Article from a file's bytes, or None after adding its problems to ``problems``."""
+    """One Article from a file's bytes, or None after adding its problems to ``problems``.
+
+    With ``media`` (the knowledge base's root and the size limit), images and links are resolved
+    against the file and every broken one is reported; the article is never dropped for them.
+    """
     if len(raw) > MAX_ARTICLE_BYTES:
         message = _("the file is larger than the limit of {limit} bytes for an article: split it up")
         problems.add(path, 1, message.format(limit=MAX_ARTICLE_BYTES))
@@ -116,11 +131,17 @@ def read_article(
     if category is None:
         name = values["category"]
         category = Category(key=slugify(name), lang=lang, name=name, slug=slugify(name) or "general")
-    rendered = render_markdown(front.body, front.body_line)
+    context = ReferenceContext(media[0], path, lang, media[1]) if media else None
+    expanded = expand_includes(front.body, path, front.body_line, media[0]) if media else Expanded(front.body)
+    problems.items.extend(expanded.problems)
+    rendered = render_markdown(expanded.text, front.body_line, context=context, origins=expanded.origins)
+    problems.items.extend(rendered.problems)
+    aliases = _aliases(values.get("aliases", ()), path, front.lines.get("aliases", 1), problems)
     report_forbidden_characters(values, front, path, problems)
     if not rendered.text.strip():
         message = _("the article has no text after its front-matter")
         problems.add(path, front.body_line - 1, message, "warning")
+    _warn_scaffold(front.body, front.body_line, path, lang, problems)
     summary = values.get("summary", "")
     return Article(
         lang=lang,
@@ -142,9 +163,41 @@ def read_article(
         order=values.get("order", 1000),
         links=rendered.links,
         source_hash=hashlib.sha256(raw).hexdigest(),
-        body=front.body,
+        body=expanded.text,
+        origins=expanded.origins,
         segments=_meta_segments(values, front) + rendered.segments,
+        references=rendered.references + aliases,
+        depends=expanded.wanted
+        + tuple(r.resolved for r in rendered.references if r.resolved and r.kind != "article"),
+        aliases=tuple(a.target for a in aliases),
+        image=rendered.image,
     )
+
+
+def scaffold_body(lang: str) -> str:
+    """The placeholder body of a new article, in its language."""
+    return translations(lang).gettext(SCAFFOLD)
+
+
+def _warn_scaffold(body: str, first_line: int, path: str, lang: str, problems: Problems) -> None:
+    placeholders = {SCAFFOLD, scaffold_body(lang)}
+    for number, line in enumerate(body.split("\n"), first_line):
+        if line.strip() in placeholders:
+            message = _("the placeholder text of `kb new` is still here: write the article")
+            problems.add(path, number, message, "warning")
+
+
+def _aliases(values: tuple[str, ...], path: str, line: int, problems: Problems) -> tuple[Reference, ...]:
+    """The old slugs of an article, each kept as a reference to the line naming them."""
+    found: list[Reference] = []
+    for alias in values:
+        alias = alias.strip("/").rsplit("/", 1)[-1] if "/" in alias else alias
+        if not is_valid_slug(alias):
+            message = _("bad alias {alias!r}: use the old slug (letters, digits and '-')").format(alias=alias)
+            problems.add(path, line, message)
+            continue
+        found.append(Reference("alias", alias, path, line))
+    return tuple(found)
 
 
 def is_valid_slug(slug: str) -> bool:
@@ -247,17 +300,17 @@ def read_regular_file(path: Path, limit: int = -1) -> bytes:
 Job = tuple[str, str, bytes]  # an article file's path relative to the root, its language, its bytes
 
 
-def _read_one(job: Job, categories: CategoryTable) -> Outcome:
+def _read_one(job: Job, categories: CategoryTable, media: Media | None = None) -> Outcome:
     rel, lang, raw = job
     problems = Problems()
-    return read_article(raw, rel, lang, categories, problems), problems.items
+    return read_article(raw, rel, lang, categories, problems, media), problems.items
 
 
-def _read_chunk(jobs: list[Job], categories: CategoryTable) -> list[Outcome]:
-    return [_read_one(job, categories) for job in jobs]
+def _read_chunk(jobs: list[Job], categories: CategoryTable, media: Media | None = None) -> list[Outcome]:
+    return [_read_one(job, categories, media) for job in jobs]
 
 
-def render_all(jobs: list[Job], categories: CategoryTable) -> list[Outcome]:
+def render_all(jobs: list[Job], categories: CategoryTable, media: Media | None = None) -> list[Outcome]:
     """Validate and render jobs in order, on every core for large sets.
 
     Rendering is CPU-bound pure Python, so a large knowledge base is split into chunks rendered
@@ -265,18 +318,21 @@ def render_all(jobs: list[Job], categories: CategoryTable) -> list[Outcome]:
     """
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _read_chunk(jobs, categories)
+        return _read_chunk(jobs, categories, media)
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            done = pool.map(_read_chunk, chunks, itertools.repeat(categories))
+            done = pool.map(_read_chunk, chunks, itertools.repeat(categories), itertools.repeat(media))
             return [outcome for chunk in done for outcome in chunk]
     except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
-        return _read_chunk(jobs, categories)
+        return _read_chunk(jobs, categories, media)
 
 
 def read_all(
-    files: list[tuple[Path, str, str]], categories: CategoryTable, cache: ArticleCache | None = None
+    files: list[tuple[Path, str, str]],
+    categories: CategoryTable,
+    cache: ArticleCache | None = None,
+    media: Media | None = None,
 ) -> list[Outcome]:
     """Read (path, relative path, language) files in order: from the cache where an entry is current,
     else rendered (and then cached); cache entries of files no longer there are deleted."""
@@ -297,11 +353,12 @@ def read_all(
             outcomes[number] = hit
         else:
             pending.append((number, (rel, lang, raw), key))
-    rendered = render_all([job for _number, job, _key in pending], categories)
+    rendered = render_all([job for _number, job, _key in pending], categories, media)
     for (number, _job, key), outcome in zip(pending, rendered, strict=True):
         outcomes[number] = outcome
-        if cache is not None:
-            cache.put(key, outcome)
+        if cache is not None:  # valid while the snippets and files the article names are unchanged
+            depends = [media[0] / p for p in outcome[0].depends] if media and outcome[0] else []
+            cache.put(key, outcome, depends)
     if cache is not None:
         cache.prune(used)
     return [outcome for outcome in outcomes if outcome is not None]
@@ -310,7 +367,13 @@ def read_all(
 def article_cache(settings: Settings, categories: CategoryTable) -> ArticleCache:
     """The knowledge base's article cache, for these categories, languages and message language."""
     context = repr(
-        (settings.languages, categories.declared, sorted(categories.by_lang.items()), cli_language())
+        (
+            settings.languages,
+            categories.declared,
+            sorted(categories.by_lang.items()),
+            cli_language(),
+            settings.max_file_size,
+        )
     )
     folder = settings.instance_dir / "cache" / "articles"
     return ArticleCache(folder, hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest())
@@ -355,7 +418,9 @@ def _load_library(settings: Settings) -> LoadResult:
     first_path: dict[tuple[str, str], str] = {}
     files = [(path, settings.relative(path), lang) for path, lang in article_files(settings, problems)]
     cache = article_cache(settings, categories)
-    for article, found in read_all(files, categories, cache):
+    media = (settings.root, settings.max_file_size)
+    changed = git_dates(settings.root)
+    for article, found in read_all(files, categories, cache, media):
         problems.items.extend(found)
         if article is None:
             continue
@@ -366,14 +431,19 @@ def _load_library(settings: Settings) -> LoadResult:
             problems.add(rel, 1, message.format(slug=article.slug, lang=lang, other=first_path[key]))
             continue
         first_path[key] = rel
+        if rel in changed:
+            article = dataclasses.replace(article, modified=changed[rel])
         (drafts if article.draft else published).append(article)
     if not categories.declared:
         published = shared_categories(published, problems)
+    check_aliases(published, problems)
     published += catalog_articles(settings, published, categories.resolve, problems)
+    published = link_articles(published, settings.default_language, problems)
     used = {(a.lang, a.category.key) for a in published}
     all_categories = {(c.lang, c.key): c for t in categories.by_lang.values() for c in t.values()}
     all_categories.update({(a.lang, a.category.key): a.category for a in published})
     shown = tuple(c for k, c in all_categories.items() if k in used or categories.declared)
     library = Library(articles=tuple(published), categories=shown, languages=settings.languages)
-    problems.items.sort(key=lambda p: (p.path, p.line))
+    unique_problems = {str(p): p for p in problems.items}  # a snippet's problem, once for all its articles
+    problems.items = sorted(unique_problems.values(), key=lambda p: (p.path, p.line))
     return LoadResult(library, tuple(problems.items), tuple(drafts), from_cache=cache.hits)

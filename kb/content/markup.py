@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import normalizeReference
+from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
@@ -23,7 +24,11 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from kb.model import Heading, Segment
+from kb.content.media import MediaFile, OutsideError, inspect_file, is_local, media_type, resolve_path
+from kb.content.references import ReferenceContext, article_link, language_marker
+from kb.errors import ContentError
+from kb.i18n import _, translations
+from kb.model import Heading, Reference, Segment
 
 Translator = Callable[[str], str | None]
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -49,6 +54,9 @@ class Rendered:
     links: tuple[str, ...]
     excerpt: str
     untranslated: int = 0
+    references: tuple[Reference, ...] = ()
+    problems: tuple[ContentError, ...] = ()
+    image: str = ""
 
 
 def is_safe_link(url: str) -> bool:
@@ -130,21 +138,6 @@ def _keep_deep_text(md: MarkdownIt) -> None:
         state.line = line
 
     md.block.tokenize = bounded  # type: ignore[method-assign, assignment]
-
-
-def create_parser() -> MarkdownIt:
-    """The one configured parser: js-default (raw HTML off), tables, footnotes, task lists."""
-    md = MarkdownIt("js-default", {"highlight": highlight_code, "maxNesting": MAX_NESTING})
-    md.use(footnote_plugin).use(tasklists_plugin)
-    md.validateLink = is_safe_link  # type: ignore[method-assign]
-    md.add_render_rule("link_open", _render_link_open)
-    md.add_render_rule("th_open", _render_cell_open)
-    md.add_render_rule("td_open", _render_cell_open)
-    _keep_deep_text(md)
-    return md
-
-
-_PARSER = create_parser()
 
 
 def inline_text(token: Token) -> str:
@@ -277,6 +270,12 @@ def _walk(tokens: list[Token], first_line: int) -> _Walk:
                     found.first_paragraph = text
             if token.children:
                 found.links.extend(_inline_links(token))
+                line = first_line + (token.map[0] if token.map else 0)
+                found.segments.extend(
+                    Segment(text=str(child.meta["written"]), line=line, kind="image")
+                    for child in token.children
+                    if child.type == "image" and child.meta.get("written")
+                )
         elif kind == "heading_open":
             text = inline_text(tokens[i + 1]).strip()
             base = slugify_heading(text)
@@ -294,6 +293,289 @@ def _walk(tokens: list[Token], first_line: int) -> _Walk:
     return found
 
 
+# --- links and images beside articles ------------------------------------------------------------
+
+
+@dataclass
+class _References:
+    """What resolving one article's links and images found."""
+
+    context: ReferenceContext
+    found: list[Reference]
+    problems: list[ContentError]
+    image: str = ""
+    first_line: int = 1
+    origins: tuple[tuple[str, int], ...] = ()
+    path: str = ""  # the file the reference being resolved is written in (an article or a snippet)
+
+    def locate(self, offset: int) -> int:
+        """The file line of the body's line ``offset``; ``path`` becomes the file it is in."""
+        if 0 <= offset < len(self.origins):
+            self.path, line = self.origins[offset]
+            return line
+        self.path = self.context.path
+        return self.first_line + offset
+
+    def add(self, line: int, message: str, severity: str = "error") -> None:
+        self.problems.append(ContentError(self.path, line, message, severity))
+
+
+def _resolve_image(child: Token, line: int, refs: _References) -> None:
+    src = str(child.attrGet("src") or "")
+    if is_local(src):
+        child.meta["written"] = src  # the path as the author wrote it: a translatable segment
+    if not inline_text(child).strip():
+        message = _("image {target} has no alt text: describe it for readers who cannot see it")
+        refs.add(line, message.format(target=src), "warning")
+    if not is_local(src):
+        refs.image = refs.image or (src if is_external(src) else "")
+        return
+    if src.startswith("/") and not src.startswith("/assets/"):  # a path of the site itself: as written
+        return
+    found = _resolve_file(src, line, refs)
+    if found is None:
+        return
+    child.attrSet("src", found.url)
+    if found.width and found.height:
+        child.attrSet("width", str(found.width))
+        child.attrSet("height", str(found.height))
+    child.attrSet("loading", "lazy")
+    child.attrSet("decoding", "async")
+    refs.image = refs.image or found.url
+
+
+def _resolve_file(target: str, line: int, refs: _References) -> MediaFile | None:
+    """The MediaFile a written path names, or None after reporting why there is none."""
+    ctx = refs.context
+    try:
+        path, _fragment = resolve_path(target, refs.path)
+    except OutsideError:
+        refs.add(
+            line,
+            _("{target} leaves the knowledge base (files go beside articles or in assets/)").format(
+                target=target
+            ),
+        )
+        refs.found.append(Reference("missing", target, refs.path, line))
+        return None
+    found = inspect_file(ctx.root, path) if media_type(path) else None
+    if found is None:
+        message = (
+            _("missing file {target} (looked for {path})")
+            if media_type(path)
+            else _("{target}: kb does not serve this type of file")
+        )
+        refs.add(line, message.format(target=target, path=path))
+        refs.found.append(Reference("missing", target, refs.path, line, path))
+        return None
+    if found.size > ctx.max_bytes:
+        message = _("{target} is {size} kB (over {limit} kB): make it smaller")
+        refs.add(
+            line,
+            message.format(target=target, size=found.size // 1000, limit=ctx.max_bytes // 1000),
+            "warning",
+        )
+    refs.found.append(Reference("file", target, refs.path, line, path))
+    return found
+
+
+def _resolve_link(child: Token, line: int, refs: _References) -> bool:
+    """Resolve one link; True when it leads to another article (its language mark follows it)."""
+    href = str(child.attrGet("href") or "")
+    ctx = refs.context
+    if href.startswith("#") and len(href) > 1:
+        refs.found.append(Reference("anchor", href, refs.path, line, ctx.path, unquote(href[1:])))
+        return False
+    if not is_local(href):
+        return False
+    written = urlsplit(href).path
+    if written.endswith(".md"):
+        try:
+            path, fragment = resolve_path(href, refs.path)
+        except OutsideError:
+            message = _("{target} leaves the knowledge base (files go beside articles or in assets/)")
+            refs.add(line, message.format(target=href))
+            return False
+        refs.found.append(Reference("article", href, refs.path, line, path, fragment))
+        child.attrSet("href", article_link(len(refs.found) - 1))
+        return True
+    if media_type(written) and (not written.startswith("/") or written.startswith("/assets/")):
+        found = _resolve_file(href, line, refs)
+        if found is not None:
+            child.attrSet("href", found.url)
+            child.attrSet("download", found.name)
+    return False
+
+
+def _resolve_references(tokens: list[Token], refs: _References) -> None:
+    """Images and links of every inline block: files found and served, ``.md`` links marked for the Linker."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        offset = token.map[0] if token.map else 0
+        line = refs.locate(offset)
+        children: list[Token] = []
+        marker = -1
+        for child in token.children:
+            children.append(child)
+            kind = child.type
+            if kind in ("softbreak", "hardbreak"):
+                offset += 1
+                line = refs.locate(offset)
+            elif kind == "image":
+                _resolve_image(child, line, refs)
+            elif kind == "link_open" and _resolve_link(child, line, refs):
+                marker = len(refs.found) - 1
+            elif kind == "link_close" and marker >= 0:
+                mark = Token("html_inline", "", 0)
+                mark.content = language_marker(marker)
+                children.append(mark)
+                marker = -1
+        token.children = children
+
+
+def gettext_of(lang: str) -> Callable[[str], str]:
+    """The interface catalog's gettext for ``lang`` (labels rendered into article HTML)."""
+    return translations(lang).gettext
+
+
+# --- callouts and video ---------------------------------------------------------------------------
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+CALLOUTS = {
+    "note": N_("Note"),
+    "tip": N_("Tip"),
+    "important": N_("Important"),
+    "warning": N_("Warning"),
+    "caution": N_("Caution"),
+}
+CALLOUT_SYNONYMS = {"info": "note", "hint": "tip", "danger": "caution", "attention": "warning"}
+_CALLOUT = re.compile(r"^\[!([A-Za-z]+)\][ \t]*(?:\n|$)")
+_ICON_PATHS = {
+    "note": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm1 15h-2v-6h2v6Zm0-8h-2V7h2v2Z",
+    "tip": "M9 21h6v-1H9v1Zm3-19a7 7 0 0 0-4 12.7V18h8v-3.3A7 7 0 0 0 12 2Z",
+    "important": "M4 3h16v13H8l-4 4V3Zm7 3v5h2V6h-2Zm0 7v2h2v-2h-2Z",
+    "warning": "M12 2 1 21h22L12 2Zm1 16h-2v-2h2v2Zm0-4h-2v-4h2v4Z",
+    "caution": "M8.3 2h7.4L22 8.3v7.4L15.7 22H8.3L2 15.7V8.3L8.3 2ZM11 7v6h2V7h-2Zm0 8v2h2v-2h-2Z",
+}
+VIDEO_HOSTS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")
+_YOUTUBE = re.compile(
+    r"^https?://(?:www\.|m\.)?(?:youtube\.com/watch\?(?:[^#\s]*&)?v=|youtu\.be/|youtube\.com/embed/)"
+    r"([A-Za-z0-9_-]{11})(?:[&?#][^\s]*)?$"
+)
+_VIMEO = re.compile(r"^https?://(?:www\.)?vimeo\.com/(\d{1,12})/?(?:[?#][^\s]*)?$")
+
+
+def video_embed(url: str) -> tuple[str, str] | None:
+    """The privacy-enhanced player address and service name of a YouTube or Vimeo URL, else None."""
+    if found := _YOUTUBE.match(url):
+        return f"{VIDEO_HOSTS[0]}/embed/{found[1]}", "YouTube"
+    if found := _VIMEO.match(url):
+        return f"{VIDEO_HOSTS[1]}/video/{found[1]}?dnt=1", "Vimeo"
+    return None
+
+
+def _mark_callouts(tokens: list[Token], env: dict[str, Any]) -> list[Token]:
+    """``> [!NOTE]`` quotes become typed callouts; the marker line is no longer part of the text."""
+    drop: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token.type != "blockquote_open" or i + 2 >= len(tokens) or tokens[i + 2].type != "inline":
+            continue
+        found = _CALLOUT.match(tokens[i + 2].content)
+        kind = CALLOUT_SYNONYMS.get(found[1].lower(), found[1].lower()) if found else ""
+        if kind not in CALLOUTS:
+            continue
+        inline = tokens[i + 2]
+        rest = inline.content[found.end() :] if found else ""
+        token.meta["callout"] = kind
+        closer = next(
+            j
+            for j in range(i + 1, len(tokens))
+            if tokens[j].type == "blockquote_close" and tokens[j].level == token.level
+        )
+        tokens[closer].meta["callout"] = kind
+        if rest.strip():
+            inline.content = rest
+            inline.children = _PARSER.parseInline(rest, env)[0].children
+            if inline.map:
+                inline.map = [inline.map[0] + 1, inline.map[1]]
+        else:
+            drop.update((i + 1, i + 2, i + 3))
+    return [t for j, t in enumerate(tokens) if j not in drop]
+
+
+def _mark_videos(tokens: list[Token]) -> list[Token]:
+    """A paragraph holding only a YouTube or Vimeo URL becomes one ``video`` token."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "paragraph_open" and i + 2 < len(tokens) and tokens[i + 1].type == "inline":
+            inline = tokens[i + 1]
+            url, title = _lone_url(inline)
+            embed = video_embed(url) if url else None
+            if embed is not None:
+                video = Token("video", "iframe", 0)
+                video.meta = {"src": embed[0], "service": embed[1], "title": title, "url": url}
+                video.map, video.block = token.map, True
+                out.append(video)
+                i += 3
+                continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def _lone_url(inline: Token) -> tuple[str, str]:
+    """The URL (and link text) of an inline block that is a bare URL, an autolink or one link."""
+    content = inline.content.strip()
+    if re.fullmatch(r"https?://\S+", content):
+        return content, ""
+    children = [c for c in inline.children or () if not (c.type == "text" and not c.content.strip())]
+    if len(children) >= 2 and children[0].type == "link_open" and children[-1].type == "link_close":
+        text = "".join(c.content for c in children[1:-1] if c.type == "text")
+        return str(children[0].attrGet("href") or ""), "" if text.startswith("http") else text
+    return "", ""
+
+
+def _render_blockquote(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    kind = token.meta.get("callout") if token.meta else None
+    if not kind:
+        return renderer.renderToken(tokens, idx, options, env)
+    if token.nesting < 0:
+        return "</div>\n"
+    label = escapeHtml(gettext_of(env.get("lang") or "en")(CALLOUTS[kind]))
+    icon = (
+        '<svg class="callout-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" '
+        f'focusable="false"><path fill="currentColor" d="{_ICON_PATHS[kind]}"/></svg>'
+    )
+    return f'<div class="callout callout-{kind}" role="note">\n<p class="callout-title">{icon}{label}</p>\n'
+
+
+def _render_video(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    meta = tokens[idx].meta
+    tr = gettext_of(env.get("lang") or "en")
+    title = meta["title"] or tr(N_("Video on {service}")).format(service=meta["service"])
+    link = tr(N_("Watch on {service}")).format(service=meta["service"])
+    return (
+        f'<figure class="video"><iframe src="{escapeHtml(meta["src"])}" title="{escapeHtml(title)}" '
+        'loading="lazy" referrerpolicy="strict-origin-when-cross-origin" '
+        'allow="encrypted-media; picture-in-picture; fullscreen" allowfullscreen></iframe>'
+        f'<figcaption><a href="{escapeHtml(meta["url"])}" rel="noopener noreferrer">{escapeHtml(link)}</a>'
+        "</figcaption></figure>\n"
+    )
+
+
 def make_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     """The first ``limit`` characters of plain text, cut at a word boundary."""
     flat = " ".join(text.split())
@@ -301,6 +583,14 @@ def make_excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(_EXCERPT_TRAILING)
     return cut + "…"
+
+
+def _translate_images(token: Token, translate: Translator) -> None:
+    """A screenshot's path is a segment of its own: a catalog may name the picture for its language."""
+    for child in token.children or ():
+        src = str(child.attrGet("src") or "") if child.type == "image" else ""
+        if src and is_local(src) and (translated := translate(src)):
+            child.attrSet("src", translated)
 
 
 def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, source_lang: str) -> int:
@@ -313,6 +603,8 @@ def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, 
         if translated:
             token.content = translated
             token.children = _PARSER.parseInline(translated, env)[0].children
+        _translate_images(token, translate)
+        if translated:
             continue
         missing += 1
         j = i - 1
@@ -324,16 +616,26 @@ def _translate(tokens: list[Token], env: dict[str, Any], translate: Translator, 
 
 
 def render_markdown(
-    source: str, first_line: int = 1, translate: Translator | None = None, source_lang: str = ""
+    source: str,
+    first_line: int = 1,
+    translate: Translator | None = None,
+    source_lang: str = "",
+    context: ReferenceContext | None = None,
+    origins: tuple[tuple[str, int], ...] = (),
 ) -> Rendered:
     """Parse ``source`` once; ``first_line`` is the file line the body starts on (for segments).
 
     With ``translate``, each block's text is replaced by its translation where there is one, and
-    blocks without one keep the source text, marked with ``lang=source_lang``.
+    blocks without one keep the source text, marked with ``lang=source_lang``. With ``context``,
+    images and links are resolved against the article's file (see ``_resolve_references``), and
+    callout labels are in the context's language.
     """
-    env: dict[str, Any] = {}
-    tokens = _PARSER.parse(source, env)
+    env: dict[str, Any] = {"lang": context.lang if context else ""}
+    tokens = _mark_videos(_mark_callouts(_PARSER.parse(source, env), env))
     untranslated = _translate(tokens, env, translate, source_lang) if translate else 0
+    refs = _References(context, [], [], first_line=first_line, origins=origins) if context else None
+    if refs is not None:
+        _resolve_references(tokens, refs)
     found = _walk(tokens, first_line)
     html = _PARSER.renderer.render(tokens, _PARSER.options, env)
     text = "\n".join(found.texts)
@@ -345,4 +647,25 @@ def render_markdown(
         links=tuple(found.links),
         excerpt=make_excerpt(found.first_paragraph or text),
         untranslated=untranslated,
+        references=tuple(refs.found) if refs else (),
+        problems=tuple(refs.problems) if refs else (),
+        image=refs.image if refs else "",
     )
+
+
+def create_parser() -> MarkdownIt:
+    """The one configured parser: js-default (raw HTML off), tables, footnotes, task lists."""
+    md = MarkdownIt("js-default", {"highlight": highlight_code, "maxNesting": MAX_NESTING})
+    md.use(footnote_plugin).use(tasklists_plugin)
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
+    md.add_render_rule("blockquote_open", _render_blockquote)
+    md.add_render_rule("blockquote_close", _render_blockquote)
+    md.add_render_rule("video", _render_video)
+    _keep_deep_text(md)
+    return md
+
+
+_PARSER = create_parser()

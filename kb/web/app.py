@@ -25,6 +25,7 @@ from kb.web.feeds import feeds
 from kb.web.headers import finish_response
 from kb.web.hosts import configure_hosts, is_untrusted_host, untrusted_host_response
 from kb.web.insights import insights
+from kb.web.media import media
 from kb.web.pages import bp
 from kb.web.readers import init_readers
 from kb.web.state import STATIC_DIR, TEMPLATES_DIR, State, asset_versions
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, index: bool = True) -> Flask:
     init_readers(app, settings)  # votes, search analytics, /admin/insights (kb.web.readers)
     app.register_blueprint(feedback)
     app.register_blueprint(insights)
+    app.register_blueprint(media)
 
     app.after_request(finish_response)
     configure_hosts(app, settings)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kb.i18n import closest_language, format_date, language_name, published_language
+from kb.i18n import closest_language, format_date, language_name, published_language, translations
 from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
 from kb.web.gate import RETRY_AFTER, off_the_loop
@@ -20,6 +22,7 @@ from kb.web.state import state
 
 bp = Blueprint("kb", __name__)
 
+SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 MAX_PAGE = 1000
 RELATED = 5
 
@@ -62,6 +65,7 @@ def template_globals() -> dict[str, Any]:
         "format_date": lambda d: format_date(d, lang),
         "static_url": static_url,
         "absolute": absolute,
+        "shared_url": shared_url,
         # The static export (kb.export) renders the same templates with these set: offline.js
         # instead of search.js, and OpenSearch only when the export knows its absolute address.
         "offline": current_app.config.get("KB_OFFLINE", False),
@@ -175,7 +179,10 @@ def article(slug: str) -> str:
     library = state().library
     found = library.get(g.lang, slug)
     if found is None:
-        abort(404)
+        moved = library.by_alias(g.lang, slug)
+        if moved is None:
+            abort(404)
+        abort(redirect(url_for("kb.article", slug=moved.slug), 301))  # an old slug (aliases)
     translations = library.translations(found)
 
     def same(code: str) -> str | None:
@@ -186,12 +193,61 @@ def article(slug: str) -> str:
     return render_page(
         "article.html",
         same,
+        json_ld=article_json_ld(found),
+        edit_url=edit_url(found),
         article=found,
         translations=translations,
         related=siblings[:RELATED],
         previous=previous,
         following=following,
     )
+
+
+def _ui(message: str) -> str:
+    return translations(g.lang).gettext(message)
+
+
+def shared_url(url: str) -> str:
+    """An address other sites can fetch: external ones as they are, the site's own made absolute."""
+    return url if url.startswith(("https://", "http://")) else absolute(url)
+
+
+def edit_url(found: Article) -> str:
+    """Where an author edits the article's file (``edit_url`` of kb.yml); "" when not set."""
+    pattern = state().settings.edit_url
+    return pattern.replace("{path}", quote(found.path)) if pattern else ""
+
+
+def article_json_ld(found: Article) -> str:
+    """JSON-LD of an article page (Article and its BreadcrumbList), safe inside a script element."""
+    crumbs = [
+        (_ui("Help center"), absolute(url_for("kb.home"))),
+        (found.category.name, absolute(url_for("kb.category", slug=found.category.slug))),
+        (found.title, absolute(found.url)),
+    ]
+    data: list[dict[str, Any]] = [
+        {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": found.title,
+            "description": found.excerpt,
+            "inLanguage": found.lang,
+            "author": {"@type": "Person", "name": found.author},
+            "datePublished": found.date.isoformat(),
+            "dateModified": found.last_changed.isoformat(),
+            "mainEntityOfPage": absolute(found.url),
+            **({"image": shared_url(found.image)} if found.image else {}),
+        },
+        {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": n, "name": name, "item": url}
+                for n, (name, url) in enumerate(crumbs, 1)
+            ],
+        },
+    ]
+    return json.dumps(data, ensure_ascii=False).translate(SCRIPT_SAFE)
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

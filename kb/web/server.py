@@ -21,7 +21,12 @@ GUNICORN_CONFIG_FILE = "gunicorn.conf.py"
 def content_fingerprint(settings: Settings) -> frozenset[tuple[str, int, int]]:
     """Every file under articles/ and locales/ with its modification time and size."""
     found: set[tuple[str, int, int]] = set()
-    for folder in (settings.articles_dir, settings.locales_dir):
+    for folder in (
+        settings.articles_dir,
+        settings.locales_dir,
+        settings.root / "assets",
+        settings.root / "snippets",
+    ):
         if not folder.is_dir():
             continue
         for path in folder.rglob("*"):
@@ -63,10 +68,15 @@ def public_url(host: str, port: int) -> str:
 
 def run_development(settings: Settings, host: str, port: int, debug: bool) -> None:
     """Flask's server; with ``debug``, reload on changes to code, articles and catalogs."""
+    from kb.web import debug as extras
     from kb.web.app import create_app
 
     in_reloaded_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     app = create_app(settings, index=not debug or in_reloaded_child)
+    if debug:
+        extras.install(app)
+        for problem in app.extensions["kb"].loaded.problems:
+            log.warning("%s", problem)
     if debug and in_reloaded_child:
         watch_content(settings)
     if not debug or in_reloaded_child:

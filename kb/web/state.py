@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
@@ -40,6 +41,11 @@ class State:
     @property
     def library(self) -> Library:
         return self.loaded.library
+
+    @cached_property
+    def media(self) -> frozenset[str]:
+        """The files the articles reference (paths from the root): the only ones /media/ serves."""
+        return frozenset(r.resolved for a in self.library for r in a.references if r.kind == "file")
 
 
 def state() -> State:

@@ -127,10 +127,14 @@ def test_new_creates_a_valid_article_and_prints_its_path(kb_root: KnowledgeBase)
         "summary: ''\n"
         "---\n"
         "\n"
-        "Write the article here.\n"
+        "Skriv artikkelen her.\n"  # the scaffold in the article's language, from the catalogs
     )
     check = kb(root, "check")
-    assert (check.exit_code, check.stdout) == (0, "1 article, 1 language, 0 errors, 0 warnings\n")
+    assert (check.exit_code, check.stdout) == (0, "1 article, 1 language, 0 errors, 1 warning\n")
+    assert check.stderr == (
+        "articles/nb/tittel-med-aeoa.md:10: warning: the placeholder text of `kb new` is still here: "
+        "write the article\n"
+    )
     found = load_library(load_settings(root)).library.get("nb", "tittel-med-aeoa")
     assert found is not None and found.category.key == "troubleshooting"
 
@@ -168,7 +172,9 @@ def test_new_uses_the_category_name_for_a_key(kb_root: KnowledgeBase) -> None:
          "Invalid value for '--category': unknown category 'Feilsoking' in 'nb' (categories: Feilsøking)"),
         (["--category", "Feilsøking", "--lang", "de"],
          "Invalid value for '--lang': unknown language 'de' (languages: nb, sv, en)"),
-        (["--category", " ", "--lang", "nb"], "Invalid value for '--category': give a category name"),
+        (["--category", " ", "--lang", "nb"],
+         "Invalid value for '--category': give a category name: Feilsøking"),
+        (["--lang", "nb"], "Invalid value for '--category': give a category name: Feilsøking"),
     ],
 )  # fmt: skip
 def test_new_refuses_bad_options(kb_root: KnowledgeBase, args: list[str], message: str) -> None:

@@ -66,7 +66,10 @@ def test_an_unchanged_site_is_taken_whole_and_a_body_edit_renders_little(tmp_pat
     build(settings.root, site)
     files = len(snapshot(site))
     static = len(list((site / "static").iterdir()))
-    written = static + len(settings.languages) + 1  # static files, feeds and the build's marker: anew
+    media = sum(1 for p in (site / "media").rglob("*") if p.is_file())
+    redirects = sum(1 for p in site.rglob("index.html") if 'http-equiv="refresh"' in p.read_text("utf-8"))
+    # static files, feeds, the build's marker, images (copied) and old slugs' redirect pages: anew
+    written = static + len(settings.languages) + 1 + media + redirects
     assert build(settings.root, site) == files - written
     edit_body(settings.root)
     # the article's page and its language's search index (two files) are made again too

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, copy_shared_files
 
 PROBE = """
 import sys
@@ -79,6 +79,7 @@ def clean_env() -> dict[str, str]:
 
 def sample_site(target: Path) -> Path:
     shutil.copytree(REPO / "articles", target / "articles")
+    copy_shared_files(target)  # assets/ and snippets/ of the sample
     shutil.copy(REPO / "kb.yml", target / "kb.yml")
     for po in (REPO / "locales").glob("*/LC_MESSAGES/articles.po"):
         (target / po.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
