@@ -382,6 +382,7 @@ class Exporter:
     def _articles_by_url(self) -> dict[str, Article]:
         return {a.url: a for a in self.library}
 
+    @functools.cache  # noqa: B019 - one Exporter per build; its pages are few thousand
     def page_fingerprint(self, page: Page) -> str:
         """What ``page`` is made from: the site, and for an article page the article itself; feeds
         carry whole articles, so they are always made again."""
@@ -391,6 +392,7 @@ class Exporter:
         own = article.source_hash + hashlib.sha256(article.html.encode()).hexdigest() if article else ""
         return hashlib.sha256(f"{self.site_fingerprint}\0{page.path}\0{own}".encode()).hexdigest()
 
+    @functools.cache  # noqa: B019 - as page_fingerprint
     def index_fingerprint(self, lang: str) -> str:
         """What a language's offline search index is made from: the site and its articles' sources."""
         sources = sorted((a.slug, a.source_hash, a.text) for a in self.library.in_language(lang))
@@ -491,24 +493,33 @@ class Exporter:
             target.write_bytes(self.render_redirect(page, url))
 
     def run_job(self, job: Job, folder: Path, pages: list[Page]) -> int | IndexSize:
-        """One language's search index, or a run of pages, written into ``folder`` (or taken from
-        the previous build where what they are made from is unchanged)."""
+        """One language's search index, or a run of pages, written into ``folder``."""
         kind, start, stop = job
-        previous = self.previous
         if kind != "pages":
-            fingerprint = self.index_fingerprint(kind)
-            known = previous.indexes.get(kind)
-            names = [f"/{kind}/search/index.js", f"/{kind}/search/text.js"]
-            if known is not None and known[0] == fingerprint and previous.take(names, fingerprint, folder):
-                return known[1]
             return write_offline_index(folder, kind, self.library.in_language(kind))
         for page in pages[start:stop]:
-            if previous.take([page.file], self.page_fingerprint(page), folder):
-                continue
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self.render(page))
         return stop - start
+
+    def take_unchanged(
+        self, folder: Path, pages: list[Page]
+    ) -> tuple[list[Page], list[str], list[IndexSize]]:
+        """Link what is unchanged since the previous build into ``folder``; what is left to make:
+        the pages and the languages whose search index must be written again (and the sizes of the
+        indexes taken)."""
+        previous = self.previous
+        todo = [p for p in pages if not previous.take([p.file], self.page_fingerprint(p), folder)]
+        languages, taken = [], []
+        for lang in self.settings.languages:
+            fingerprint, known = self.index_fingerprint(lang), previous.indexes.get(lang)
+            names = [f"/{lang}/search/index.js", f"/{lang}/search/text.js"]
+            if known is not None and known[0] == fingerprint and previous.take(names, fingerprint, folder):
+                taken.append(known[1])
+            else:
+                languages.append(lang)
+        return todo, languages, taken
 
     def write_manifest(self, folder: Path, pages: list[Page], sizes: list[IndexSize]) -> None:
         """Record what each file was made from, for the next build to reuse what is unchanged."""
@@ -529,18 +540,20 @@ class Exporter:
         shutil.copytree(STATIC_DIR, folder / "static", ignore=shutil.ignore_patterns(".*"))
         self.write_extras(folder)
         pages = self.pages()
-        jobs: list[Job] = [(code, 0, 0) for code in self.settings.languages]
-        jobs += [("pages", i, min(i + CHUNK, len(pages))) for i in range(0, len(pages), CHUNK)]
+        todo, languages, taken = self.take_unchanged(folder, pages)
+        if progress:
+            progress(len(pages) - len(todo) + len(taken))
+        jobs: list[Job] = [(code, 0, 0) for code in languages]
+        jobs += [("pages", i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
         forking = "fork" in multiprocessing.get_all_start_methods()  # shares the loaded library
-        parallel = forking and self.workers > 1 and len(pages) >= PARALLEL_FROM
-        results = self._run_forked(jobs, folder, pages, progress) if parallel else []
+        parallel = forking and self.workers > 1 and len(todo) >= PARALLEL_FROM
+        results: list[int | IndexSize] = self._run_forked(jobs, folder, todo, progress) if parallel else []
         for job in [] if parallel else jobs:
-            results.append(self.run_job(job, folder, pages))
+            results.append(self.run_job(job, folder, todo))
             if progress:
                 progress(_steps(results[-1]))
-        sizes = sorted(
-            (r for r in results if isinstance(r, IndexSize)), key=lambda s: jobs.index((s.lang, 0, 0))
-        )
+        made = {r.lang: r for r in results if isinstance(r, IndexSize)} | {s.lang: s for s in taken}
+        sizes = [made[lang] for lang in self.settings.languages if lang in made]
         self.write_manifest(folder, pages, sizes)
         return len(pages) + len(self.redirects()), sizes
 
