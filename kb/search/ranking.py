@@ -1,0 +1,233 @@
+"""The ranking model: a query's words as plans of weighted terms, scored over one generation's arrays.
+
+Each query word becomes a ``WordPlan``: *primary* alternatives (its stem in title, keywords,
+headings and body, its exact form, a synonym, a prefix expansion, the parts of an unknown compound)
+and *secondary* ones (accent-folded form, compound tails, hyphen parts), each a set of
+(field, term, boost). A word's score in an article is the best primary alternative, or, only where
+none matches, the best secondary one scaled down: folding never outranks the exact word.
+
+An article's score is the sum of its word scores times a soft coordination factor (the share of
+the query's weight it matches, each word weighted by its idf, so everyday words count little) and
+a title factor (the share of that weight its title matches). Which articles are results at all is
+``kb.search.query.required_matches``: up to two words all, three to six all but one, longer
+questions any; a plain multi-word query's adjacent words add a phrase bonus to the top candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb.search.scoring import Floats, Generation
+from kb.search.words import fold, pieces
+
+Term = tuple[str, str, float]  # field, term, boost
+PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
+EXACT_BOOST = 1.2
+FOLDED_BOOST = 0.6
+COMPOUND_BOOST = 0.5
+SECONDARY = 0.5  # a secondary-only match scores at most half, and counts half in coordination
+SYNONYM_SCALE = 0.9
+DECOMPOUND_SCALE = 0.7
+COORDINATION_POWER = 2.0
+TITLE_FACTOR = 1.0
+PHRASE_FACTOR = 0.3
+PHRASE_CANDIDATES = 40
+MIN_PART = 3
+DECOMPOUND_LANGUAGES = ("nb", "nn", "no", "sv", "da")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a word can match: terms summed (times ``scale``); ``parts`` all required (compounds)."""
+
+    terms: tuple[Term, ...]
+    scale: float = 1.0
+    parts: tuple[tuple[Term, ...], ...] = ()
+
+
+@dataclass
+class WordPlan:
+    """What one query word matches, and how much it weighs in coordination."""
+
+    text: str
+    primary: list[Alternative] = field(default_factory=list)
+    secondary: list[Alternative] = field(default_factory=list)
+    mask: np.ndarray | None = None  # a quoted phrase: only these documents match
+    importance: float = 1.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A query's scores over every document, and which documents match how many words."""
+
+    scores: Floats
+    counts: np.ndarray
+    words: int
+
+
+def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
+    """The primary terms of a word: its stem in the weighted fields and its exact form."""
+    terms: list[Term] = [(name, stem, boost) for name, boost in PRIMARY_FIELDS]
+    if exact:
+        terms.append(("exact", exact, EXACT_BOOST))
+    return tuple(terms)
+
+
+def importance(gen: Generation, df: int) -> float:
+    """An idf: how much a word with ``df`` articles tells (a word no article has, the most)."""
+    return math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5))
+
+
+def known(gen: Generation, word: str) -> bool:
+    """Whether ``word`` occurs in the index as typed, by its stem, or accent-folded."""
+    exact = gen.analyse("exact", word)
+    stem = gen.analyse("body", word)
+    if exact and gen.postings("exact", exact).df:
+        return True
+    if stem and any(gen.postings(name, stem).df for name, _b in PRIMARY_FIELDS):
+        return True
+    folded = gen.analyse("folded", word)
+    return bool(folded and gen.postings("folded", folded).df)
+
+
+def split_compound(gen: Generation, word: str) -> tuple[str, str] | None:
+    """An unknown Nordic compound as two words the articles use (``varetelling``: ``vare`` +
+    ``telling``; a linking ``s`` or ``e`` dropped), the split whose parts are most frequent."""
+    best: tuple[float, tuple[str, str]] | None = None
+    for at in range(MIN_PART, len(word) - MIN_PART + 1):
+        right = word[at:]
+        for left in {word[:at], *([word[: at - 1]] if word[at - 1] in "se" and at - 1 >= MIN_PART else [])}:
+            dfs = [gen.postings("exact", part).df for part in (left, right)]
+            if min(dfs) == 0:
+                continue
+            value = math.sqrt(dfs[0] * dfs[1]) * (len(left) + len(right))
+            if best is None or value > best[0]:
+                best = (value, (left, right))
+    return best[1] if best else None
+
+
+def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) -> WordPlan | None:
+    """The plan of one typed word; None for a word the index ignores (a stop word)."""
+    joined = pieces(word)[0]
+    stem = gen.analyse("body", joined)
+    exact = gen.analyse("exact", joined)
+    if stem is None or exact is None:
+        return None
+    plan = WordPlan(word)
+    plan.primary.append(Alternative(stem_terms(stem, exact)))
+    folded = gen.analyse("folded", joined)
+    if folded:
+        plan.secondary.append(Alternative((("folded", folded, FOLDED_BOOST),)))
+    plan.secondary.append(Alternative((("compound", stem, COMPOUND_BOOST),)))
+    for synonym in synonyms.get(joined, ()):
+        alternative = synonym_alternative(gen, synonym)
+        if alternative is not None:
+            plan.primary.append(alternative)
+    df = gen.postings("exact", exact).df or gen.postings("body", stem).df
+    if not df and gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and not known(gen, joined):
+        split = split_compound(gen, joined)
+        if split is not None:
+            parts = []
+            for part in split:
+                part_stem = gen.analyse("body", part) or part
+                parts.append(stem_terms(part_stem, part))
+            plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
+            df = min(gen.postings("exact", p).df for p in split)
+    plan.importance = importance(gen, df)
+    return plan
+
+
+def synonym_alternative(gen: Generation, synonym: str) -> Alternative | None:
+    """A synonym as a primary alternative: one word, or several words all required."""
+    parts = []
+    for piece in synonym.split():
+        joined = pieces(piece)[0]
+        stem = gen.analyse("body", joined)
+        if stem is None:
+            continue
+        parts.append(stem_terms(stem, gen.analyse("exact", joined)))
+    if not parts:
+        return None
+    terms = tuple(t for part in parts for t in part)
+    return Alternative(terms, SYNONYM_SCALE, tuple(parts) if len(parts) > 1 else ())
+
+
+def expansion_plan(gen: Generation, text: str, words: list[str], compound: list[str]) -> WordPlan:
+    """A prefix (or fuzzy) word: each of its expansions a primary alternative, compound tails secondary."""
+    plan = WordPlan(text)
+    best_df = 0
+    for word in words:
+        stem = gen.analyse("body", word) or word
+        plan.primary.append(Alternative(stem_terms(stem, word)))
+        best_df = max(best_df, gen.postings("exact", word).df)
+    for tail in compound:
+        plan.secondary.append(Alternative((("compound", tail, COMPOUND_BOOST),)))
+    plan.importance = importance(gen, best_df)
+    return plan
+
+
+def _alternative_scores(gen: Generation, alternative: Alternative, title: np.ndarray | None) -> Floats:
+    scores = np.zeros(gen.size, dtype=np.float32)
+    for name, term, boost in alternative.terms:
+        posting = gen.postings(name, term)
+        if posting.df:
+            scores[posting.docs] += posting.scores * boost
+            if title is not None and name == "title":
+                title[posting.docs] = True
+    if alternative.parts:
+        every = np.ones(gen.size, dtype=bool)
+        for part in alternative.parts:
+            has = np.zeros(gen.size, dtype=bool)
+            for name, term, _boost in part:
+                has[gen.postings(name, term).docs] = True
+            every &= has
+        scores[~every] = 0.0
+    return scores * alternative.scale
+
+
+def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats, Floats]:
+    """Each document's summed word scores, matched-word counts, coverage and title coverage."""
+    total = np.zeros(gen.size, dtype=np.float32)
+    counts = np.zeros(gen.size, dtype=np.int32)
+    covered = np.zeros(gen.size, dtype=np.float32)
+    titled = np.zeros(gen.size, dtype=np.float32)
+    weight = sum(p.importance for p in plans) or 1.0
+    for plan in plans:
+        title = np.zeros(gen.size, dtype=bool)
+        primary = np.zeros(gen.size, dtype=np.float32)
+        for alternative in plan.primary:
+            primary = np.maximum(primary, _alternative_scores(gen, alternative, title))
+        secondary = np.zeros(gen.size, dtype=np.float32)
+        for alternative in plan.secondary:
+            secondary = np.maximum(secondary, _alternative_scores(gen, alternative, None))
+        word = np.where(primary > 0, primary, secondary * SECONDARY)
+        matched = np.where(primary > 0, 1.0, np.where(secondary > 0, SECONDARY, 0.0)).astype(np.float32)
+        if plan.mask is not None:
+            word = np.where(plan.mask, word, 0.0).astype(np.float32)
+            matched = np.where(plan.mask, matched, 0.0).astype(np.float32)
+            title &= plan.mask
+        total += word
+        counts += matched > 0
+        covered += matched * plan.importance
+        titled += title * plan.importance
+    return Scored(total, counts, len(plans)), covered / weight, titled / weight
+
+
+def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
+    """The final scores: word scores times coordination and title factors."""
+    scored, coverage, title = score_words(gen, plans)
+    factor = coverage**COORDINATION_POWER * (1.0 + TITLE_FACTOR * title * title)
+    return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words)
+
+
+def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Adjacent query words in stored text (each word's first letters, folded), for the phrase bonus."""
+    heads = [re.escape(fold(w)[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
+    if len(heads) < 2:
+        return None
+    pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in zip(heads, heads[1:], strict=False)]
+    return re.compile("|".join(pairs))
