@@ -123,6 +123,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
     if folded:
         plan.secondary.append(Alternative((("folded", folded, FOLDED_BOOST),)))
     plan.secondary.append(Alternative((("compound", stem, COMPOUND_BOOST),)))
+    if fold(exact) != exact:  # typed with accents, written without (café, cafe)
+        plan.secondary.append(Alternative((("exact", fold(exact), FOLDED_BOOST),)))
     for synonym in synonyms.get(joined, ()):
         alternative = synonym_alternative(gen, synonym)
         if alternative is not None:

@@ -155,8 +155,10 @@ class Generation:
         self._category_names: dict[int, str] = {}
         self.leaves: list[tuple[Any, int]] = list(self.reader.leaf_readers())
         for segment, offset in self.leaves:
-            for docnum in segment.deleted_docs() if segment.has_deletions() else ():
-                self.live[offset + docnum] = False
+            if segment.has_deletions():
+                for docnum in range(segment.doc_count_all()):
+                    if segment.is_deleted(docnum):
+                        self.live[offset + docnum] = False
         for name in LENGTH_FIELDS:
             self.lengths[name] = self._lengths(name)
             total = float(self.reader.field_length(name))

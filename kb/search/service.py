@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import itertools
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -165,28 +166,38 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
+# One character for one character (offsets stay put): the snippet window is found in folded text.
+SAME_LENGTH = str.maketrans({c: (fold(c) or c)[0] for c in "æøåäöüéèêáàíóúñçœßþð"})
+
+
+def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Words starting like a query word (or its stem), accents and hyphens ignored."""
+    wanted = dict.fromkeys(pieces(w.lower())[0].translate(SAME_LENGTH) for w in words)
+    heads = ["-?".join(map(re.escape, w)) for w in wanted if len(w) >= MIN_PREFIX_SNIPPET]
+    if not heads:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(heads, key=len, reverse=True)) + r")[\w'’-]*")
+
+
 def folded_snippet(body: str, words: tuple[str, ...]) -> str:
-    """An escaped excerpt around the first word that starts like a query word (or its stem) once
-    both are folded and joined: a window of the stored text, never a re-analysis of the body."""
-    wanted = tuple({fold(pieces(w.lower())[0]) for w in words if len(w) >= MIN_PREFIX_SNIPPET})
-
-    def hit(token: str) -> bool:
-        return fold(pieces(token.lower())[0]).startswith(wanted) if wanted else False
-
-    matches = (m for m in TOKEN_PATTERN.finditer(body) if hit(m[0]))  # lazily: only as far as the window
-    first = next(matches, None)
+    """An escaped excerpt around the first word that starts like a query word (or its stem), accents
+    and hyphens ignored: a regex window over the stored text, never a re-analysis of the body."""
+    pattern = snippet_pattern(words)
+    searched = body.lower().translate(SAME_LENGTH)
+    if pattern is None or len(searched) != len(body):
+        return html.escape(make_excerpt(body, SNIPPET_CHARS))
+    first = pattern.search(searched)
     if first is None:
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
     start = max(0, first.start() - 60)
     start = body.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
     parts, position = [], start
-    for match in itertools.chain((first,), matches):
-        if match.start() >= end:
-            break
+    for match in pattern.finditer(searched, first.start(), end):
         if match.end() > end:
             continue
-        parts += [html.escape(body[position : match.start()]), f"<mark>{html.escape(match[0])}</mark>"]
+        text = html.escape(body[match.start() : match.end()])
+        parts += [html.escape(body[position : match.start()]), f'<mark class="match term0">{text}</mark>']
         position = match.end()
     parts.append(html.escape(body[position:end]))
     text = " ".join("".join(parts).split())
@@ -504,6 +515,13 @@ class SearchService:
 
     def index(self, lang: str) -> Index | None:
         """The current index for ``lang``; a rebuilt one (a new link target) is picked up."""
+        try:
+            linked = (self.settings.index_dir / lang).resolve(strict=True)
+        except OSError:
+            linked = None
+        known_ix = self._indexes.get(lang)
+        if known_ix is not None and known_ix[0] == linked:
+            return known_ix[1]  # the same folder: its version was checked when it was opened
         target = current_dir(self.settings, lang)
         if target is None:
             return None
