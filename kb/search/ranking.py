@@ -226,9 +226,20 @@ def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
     return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words)
 
 
+# The accented letters a folded letter stands for in lowercased text (one character each).
+ACCENTED = {"a": "aåäáàâ", "o": "oøöóòô", "e": "eéèêë", "u": "uüúùû", "i": "iíìîï", "n": "nñ", "c": "cç"}
+
+
+def loose(word: str) -> str:
+    """A regex for a folded word in lowercased text: each letter with its accented forms, hyphens
+    allowed between letters (``epost`` matches ``e-post``, ``soppel`` matches ``søppel``)."""
+    letters = [f"[{ACCENTED[c]}]" if c in ACCENTED else re.escape(c) for c in word]
+    return "-?".join(letters)
+
+
 def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
-    """Adjacent query words in stored text (each word's first letters, folded), for the phrase bonus."""
-    heads = [re.escape(fold(w)[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
+    """Adjacent query words in stored text (each word's first letters), for the phrase bonus."""
+    heads = [loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
     if len(heads) < 2:
         return None
     pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in zip(heads, heads[1:], strict=False)]

@@ -26,6 +26,7 @@ from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_match
 from kb.search.ranking import (
     PHRASE_CANDIDATES,
     PHRASE_FACTOR,
+    loose,
     WordPlan,
     expansion_plan,
     known,
@@ -166,14 +167,13 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-# One character for one character (offsets stay put): the snippet window is found in folded text.
-SAME_LENGTH = str.maketrans({c: (fold(c) or c)[0] for c in "æøåäöüéèêáàíóúñçœßþð"})
-
-
 def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """Words starting like a query word (or its stem), accents and hyphens ignored."""
-    wanted = dict.fromkeys(pieces(w.lower())[0].translate(SAME_LENGTH) for w in words)
-    heads = ["-?".join(map(re.escape, w)) for w in wanted if len(w) >= MIN_PREFIX_SNIPPET]
+    heads = [
+        loose(w)
+        for w in dict.fromkeys(fold(pieces(w.lower())[0]) for w in words)
+        if len(w) >= MIN_PREFIX_SNIPPET
+    ]
     if not heads:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(sorted(heads, key=len, reverse=True)) + r")[\w'’-]*")
@@ -183,7 +183,7 @@ def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     """An escaped excerpt around the first word that starts like a query word (or its stem), accents
     and hyphens ignored: a regex window over the stored text, never a re-analysis of the body."""
     pattern = snippet_pattern(words)
-    searched = body.lower().translate(SAME_LENGTH)
+    searched = body.lower()
     if pattern is None or len(searched) != len(body):
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
     first = pattern.search(searched)
@@ -442,7 +442,7 @@ def rescore_phrases(gen: Generation, found: Outcome, words: tuple[str, ...]) -> 
         return
     for doc in found.order[:PHRASE_CANDIDATES]:
         stored = gen.stored(doc)
-        text = fold((str(stored.get("title", "")) + "\n" + str(stored.get("body", ""))).lower())
+        text = (str(stored.get("title", "")) + "\n" + str(stored.get("body", ""))).lower()
         if pattern.search(text):
             found.scores[doc] *= 1.0 + PHRASE_FACTOR
     head = sorted(found.order[:PHRASE_CANDIDATES], key=lambda d: (-found.scores[d], -gen.dates[d], d))
