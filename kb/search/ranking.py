@@ -32,7 +32,10 @@ COMPOUND_BOOST = 0.5
 SECONDARY = 0.5  # a secondary-only match scores at most half, and counts half in coordination
 SYNONYM_SCALE = 0.9
 DECOMPOUND_SCALE = 0.7
-COORDINATION_POWER = 2.0
+COORDINATION_POWER = 1.0
+COORDINATION_FLOOR = 0.5  # the factor of an article matching none of the weight (1: no coordination)
+IMPORTANCE_POWER = 1.0  # idf ** this: how much rarer words weigh more in coordination
+MIN_COVERAGE = 0.0  # three words or more: the share of the query's weight a result must match
 TITLE_FACTOR = 1.0
 PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
@@ -67,6 +70,7 @@ class Scored:
     scores: Floats
     counts: np.ndarray
     words: int
+    coverage: Floats | None = None
 
 
 def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
@@ -79,7 +83,7 @@ def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
 
 def importance(gen: Generation, df: int) -> float:
     """An idf: how much a word with ``df`` articles tells (a word no article has, the most)."""
-    return math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5))
+    return float(math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5)) ** IMPORTANCE_POWER)
 
 
 def known(gen: Generation, word: str) -> bool:
@@ -222,8 +226,9 @@ def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats,
 def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
     """The final scores: word scores times coordination and title factors."""
     scored, coverage, title = score_words(gen, plans)
-    factor = coverage**COORDINATION_POWER * (1.0 + TITLE_FACTOR * title * title)
-    return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words)
+    coordination = (COORDINATION_FLOOR + (1.0 - COORDINATION_FLOOR) * coverage) ** COORDINATION_POWER
+    factor = coordination * (1.0 + TITLE_FACTOR * title * title)
+    return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words, coverage)
 
 
 # The accented letters a folded letter stands for in lowercased text (one character each).

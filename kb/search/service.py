@@ -23,6 +23,7 @@ from kb.content.markup import make_excerpt
 from kb.model import slugify
 from kb.search.indexing import current_dir, open_index
 from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
+from kb.search import ranking
 from kb.search.ranking import (
     PHRASE_CANDIDATES,
     PHRASE_FACTOR,
@@ -217,6 +218,7 @@ class Plan:
     need: int
     excluded: np.ndarray | None = None
     adjacent: tuple[str, ...] = ()  # the plain words whose adjacency earns the phrase bonus
+    any_term: bool = False
 
 
 def _mask(gen: Generation, query: wq.Query) -> np.ndarray:
@@ -311,7 +313,7 @@ def build_plan(
             for alternative in plan.primary if plan is not None else ():
                 for name, term, _boost in alternative.terms:
                     excluded[gen.postings(name, term).docs] = True
-    return Plan(tuple(words), need, excluded, plain if len(plain) > 1 else ())
+    return Plan(tuple(words), need, excluded, plain if len(plain) > 1 else (), any_term or parsed.any_term)
 
 
 @dataclass
@@ -403,6 +405,8 @@ class Run:
         scored = rank(gen, list(plan.words))
         allowed, category = self.filter_masks()
         matches = allowed & (scored.counts >= plan.need) & (scored.counts > 0)
+        if plan.need == 1 and len(plan.words) > 2 and not plan.any_term and scored.coverage is not None:
+            matches &= scored.coverage >= ranking.MIN_COVERAGE
         if plan.excluded is not None:
             matches &= ~plan.excluded
         complete = bool(np.any(matches & (scored.counts >= scored.words)))
