@@ -32,6 +32,7 @@ from kb.errors import ContentError, ExportError
 from kb.i18n import _
 from kb.model import Library
 from kb.search.offline import IndexSize, write_offline_index
+from kb.search.synonyms import Synonyms
 from kb.settings import Settings
 from kb.web.app import create_app
 from kb.web.pages import site_urls
@@ -325,7 +326,8 @@ class Exporter:
         """One language's search index, or a run of pages, written into ``folder``."""
         kind, start, stop = job
         if kind != "pages":
-            return write_offline_index(folder, kind, self.library.in_language(kind))
+            synonyms = Synonyms(self.settings).table(kind)
+            return write_offline_index(folder, kind, self.library.in_language(kind), synonyms)
         for page in pages[start:stop]:
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)

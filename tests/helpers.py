@@ -54,8 +54,9 @@ def article(body: str = "Some text.", **front: str) -> str:
 
 
 def copy_sample(target: Path) -> Settings:
-    """A copy of the sample knowledge base (articles, categories, kb.yml) in ``target``."""
+    """A copy of the sample knowledge base (articles, categories, synonyms, kb.yml) in ``target``."""
     shutil.copytree(REPO / "articles", target / "articles")
+    shutil.copytree(REPO / "synonyms", target / "synonyms")
     shutil.copy(REPO / "kb.yml", target / "kb.yml")
     return load_settings(target)
 

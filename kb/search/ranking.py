@@ -15,6 +15,7 @@ questions any; a plain multi-word query's adjacent words add a phrase bonus to t
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,14 +27,14 @@ from kb.search.words import fold, pieces
 
 Term = tuple[str, str, float]  # field, term, boost
 PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
-EXACT_BOOST = 1.2
+EXACT_BOOST = 2.0
 FOLDED_BOOST = 0.6
 COMPOUND_BOOST = 0.5
 SECONDARY = 0.5  # a secondary-only match scores at most half, and counts half in coordination
 SYNONYM_SCALE = 0.9
 DECOMPOUND_SCALE = 0.7
 COORDINATION_POWER = 1.0
-COORDINATION_FLOOR = 0.5  # the factor of an article matching none of the weight (1: no coordination)
+COORDINATION_FLOOR = 0.7  # the factor of an article matching none of the weight (1: no coordination)
 IMPORTANCE_POWER = 1.0  # idf ** this: how much rarer words weigh more in coordination
 MIN_COVERAGE = 0.0  # three words or more: the share of the query's weight a result must match
 TITLE_FACTOR = 1.0
@@ -148,18 +149,12 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
 
 
 def synonym_alternative(gen: Generation, synonym: str) -> Alternative | None:
-    """A synonym as a primary alternative: one word, or several words all required."""
-    parts = []
-    for piece in synonym.split():
-        joined = pieces(piece)[0]
-        stem = gen.analyse("body", joined)
-        if stem is None:
-            continue
-        parts.append(stem_terms(stem, gen.analyse("exact", joined)))
-    if not parts:
+    """A synonym (one word) as a primary alternative, scored a little below the word typed."""
+    joined = pieces(synonym)[0]
+    stem = gen.analyse("body", joined)
+    if stem is None:
         return None
-    terms = tuple(t for part in parts for t in part)
-    return Alternative(terms, SYNONYM_SCALE, tuple(parts) if len(parts) > 1 else ())
+    return Alternative(stem_terms(stem, gen.analyse("exact", joined)), SYNONYM_SCALE)
 
 
 def expansion_plan(gen: Generation, text: str, words: list[str], compound: list[str]) -> WordPlan:
@@ -178,21 +173,31 @@ def expansion_plan(gen: Generation, text: str, words: list[str], compound: list[
 
 def _alternative_scores(gen: Generation, alternative: Alternative, title: np.ndarray | None) -> Floats:
     scores = np.zeros(gen.size, dtype=np.float32)
+    titled = np.zeros(gen.size, dtype=bool)
     for name, term, boost in alternative.terms:
         posting = gen.postings(name, term)
         if posting.df:
             scores[posting.docs] += posting.scores * boost
-            if title is not None and name == "title":
-                title[posting.docs] = True
+            if name == "title":
+                titled[posting.docs] = True
     if alternative.parts:
         every = np.ones(gen.size, dtype=bool)
+        every_title = np.ones(gen.size, dtype=bool)
         for part in alternative.parts:
             has = np.zeros(gen.size, dtype=bool)
+            has_title = np.zeros(gen.size, dtype=bool)
             for name, term, _boost in part:
-                has[gen.postings(name, term).docs] = True
+                docs = gen.postings(name, term).docs
+                has[docs] = True
+                if name == "title":
+                    has_title[docs] = True
             every &= has
+            every_title &= has_title
         scores[~every] = 0.0
-    return scores * alternative.scale
+        titled = every_title
+    if title is not None:
+        title |= titled & (scores > 0)
+    return (scores * alternative.scale).astype(np.float32)
 
 
 def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats, Floats]:
@@ -220,7 +225,11 @@ def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats,
         counts += matched > 0
         covered += matched * plan.importance
         titled += title * plan.importance
-    return Scored(total, counts, len(plans)), covered / weight, titled / weight
+    return (
+        Scored(total, counts, len(plans)),
+        (covered / weight).astype(np.float32),
+        (titled / weight).astype(np.float32),
+    )
 
 
 def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
@@ -247,5 +256,5 @@ def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
     heads = [loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
     if len(heads) < 2:
         return None
-    pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in zip(heads, heads[1:], strict=False)]
+    pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in itertools.pairwise(heads)]
     return re.compile("|".join(pairs))

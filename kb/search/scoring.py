@@ -256,15 +256,15 @@ class Generation:
             weights.append(tfs)
         if not ids:
             return EMPTY
-        docs = np.fromiter((d for part in ids for d in part), dtype=np.int32)
+        found = np.fromiter((d for part in ids for d in part), dtype=np.int32)
         tf = np.fromiter((w for part in weights for w in part), dtype=np.float32)
-        if not len(docs):
+        if not len(found):
             return EMPTY
-        df = int(self.live[docs].sum())
+        df = int(self.live[found].sum())
         idf = math.log(1.0 + (self.live_count - df + 0.5) / (df + 0.5))
-        norm = 1.0 - B + B * self.lengths[field][docs] / self.averages[field]
+        norm = 1.0 - B + B * self.lengths[field][found] / self.averages[field]
         scores = (idf * tf * (K1 + 1.0) / (tf + K1 * norm)).astype(np.float32)
-        return Postings(docs, scores)
+        return Postings(found, scores)
 
     def stored(self, doc: int) -> dict[str, Any]:
         """A document's stored fields (a small LRU: result pages repeat)."""

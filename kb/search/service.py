@@ -21,23 +21,23 @@ from whoosh.searching import Searcher
 
 from kb.content.markup import make_excerpt
 from kb.model import slugify
+from kb.search import ranking
 from kb.search.indexing import current_dir, open_index
 from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
-from kb.search import ranking
 from kb.search.ranking import (
     PHRASE_CANDIDATES,
     PHRASE_FACTOR,
-    loose,
     WordPlan,
     expansion_plan,
     known,
+    loose,
     phrase_pattern,
     rank,
     word_plan,
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import TOKEN_PATTERN, fold, pieces
+from kb.search.words import fold, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -224,7 +224,7 @@ class Plan:
 def _mask(gen: Generation, query: wq.Query) -> np.ndarray:
     """The documents matching a Whoosh query (filters, quoted phrases), as a boolean array."""
     key = ("mask", repr(query))
-    cached = gen.masks.get(key)
+    cached: np.ndarray | None = gen.masks.get(key)
     if cached is not None:
         return cached
     mask = np.zeros(gen.size, dtype=bool)
@@ -575,7 +575,7 @@ class SearchService:
         synonyms = self.synonyms.table(request.lang)
         key = (request, id(synonyms))
         with gen.lock:
-            cached = gen.results.get(key)
+            cached: SearchResult | None = gen.results.get(key)
             if cached is not None:
                 gen.results.move_to_end(key)
                 return cached

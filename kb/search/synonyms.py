@@ -1,7 +1,7 @@
-"""Synonyms authors maintain in ``synonyms/<lang>.yml``: read, validated with ``path:line``, applied at query time.
+"""Synonyms authors keep in ``synonyms/<lang>.yml``: read, checked with ``path:line``, applied to queries.
 
-Each line is ``word: [other word, another phrase]``; every word of a line finds the others (both
-directions), a phrase of several words needs all of them. The server and the offline search
+Each line is ``word: [other, another]``; every word of a line finds the others (both directions),
+one word each (``e-post`` is the one word ``epost``). The server and the offline search
 (``kb.search.offline`` ships the table in the export's index) expand a query word the same way.
 """
 
@@ -52,10 +52,13 @@ def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
         if not others or not all(others):
             problems.add(path, line, _("{key!r} needs a list of words, like [a, b]").format(key=key))
             continue
+        phrases = [v for v, o in zip(values, others, strict=True) if " " in o]
+        if phrases:
+            message = _("a synonym must be one word, not {value!r}").format(value=phrases[0])
+            problems.add(path, line, message)
+            continue
         group = [word, *others]
         for member in group:
-            if " " in member:
-                continue  # a phrase is found by its words; only single words are expanded
             found = table.setdefault(member, [])
             found.extend(o for o in group if o != member and o not in found)
     return {word: tuple(others) for word, others in table.items()}
