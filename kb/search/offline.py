@@ -28,6 +28,7 @@ from kb.search.ranking import (
     MIN_COVERAGE,
     SYNONYM_SCALE,
     TITLE_FACTOR,
+    TITLE_SHAPE,
 )
 from kb.search.service import MAX_EXPANSION, MIN_CORRECTABLE
 from kb.search.words import pieces, word_counts
@@ -216,6 +217,7 @@ def query_limits() -> dict[str, int]:
         "coordination_power": COORDINATION_POWER,
         "min_coverage": MIN_COVERAGE,
         "title_factor": TITLE_FACTOR,
+        "title_shape": TITLE_SHAPE,
         "synonym_scale": SYNONYM_SCALE,
     }
 

@@ -37,7 +37,8 @@ COORDINATION_POWER = 1.0
 COORDINATION_FLOOR = 0.7  # the factor of an article matching none of the weight (1: no coordination)
 IMPORTANCE_POWER = 1.0  # idf ** this: how much rarer words weigh more in coordination
 MIN_COVERAGE = 0.0  # three words or more: the share of the query's weight a result must match
-TITLE_FACTOR = 1.0
+TITLE_FACTOR = 3.0
+TITLE_SHAPE = 2.0  # title coverage ** this: a title matching most of the query's weight counts most
 PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
 MIN_PART = 3
@@ -87,6 +88,12 @@ def importance(gen: Generation, df: int) -> float:
     return float(math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5)) ** IMPORTANCE_POWER)
 
 
+def stem_df(gen: Generation, stem: str) -> int:
+    """Articles with ``stem`` in any weighted field (the offline index counts the same union)."""
+    docs = [gen.postings(name, stem).docs for name, _boost in PRIMARY_FIELDS]
+    return len(np.unique(np.concatenate(docs))) if any(len(d) for d in docs) else 0
+
+
 def known(gen: Generation, word: str) -> bool:
     """Whether ``word`` occurs in the index as typed, by its stem, or accent-folded."""
     exact = gen.analyse("exact", word)
@@ -134,7 +141,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
         alternative = synonym_alternative(gen, synonym)
         if alternative is not None:
             plan.primary.append(alternative)
-    df = gen.postings("exact", exact).df or gen.postings("body", stem).df
+    df = stem_df(gen, stem) or gen.postings("exact", exact).df
     if not df and gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and not known(gen, joined):
         split = split_compound(gen, joined)
         if split is not None:
@@ -236,7 +243,7 @@ def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
     """The final scores: word scores times coordination and title factors."""
     scored, coverage, title = score_words(gen, plans)
     coordination = (COORDINATION_FLOOR + (1.0 - COORDINATION_FLOOR) * coverage) ** COORDINATION_POWER
-    factor = coordination * (1.0 + TITLE_FACTOR * title * title)
+    factor = coordination * (1.0 + TITLE_FACTOR * title**TITLE_SHAPE)
     return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words, coverage)
 
 

@@ -468,7 +468,9 @@
 
   function importance(index, alternatives) {
     var df = 0;
-    for (var term in alternatives) if (alternatives[term] >= W_PRIMARY) df = Math.max(df, index.df(+term));
+    for (var term in alternatives) {
+      if (alternatives[term] >= W_PRIMARY) df = Math.max(df, index.scored(+term).docs.length);
+    }
     var n = index.docs.length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
@@ -520,7 +522,7 @@
       if (counts[doc] === plans.length) complete++;
       var floor = limits.coordination_floor;
       var factor = Math.pow(floor + (1 - floor) * coverage, limits.coordination_power) *
-        (1 + limits.title_factor * title * title);
+        (1 + limits.title_factor * Math.pow(title, limits.title_shape));
       hits.push({ doc: doc, score: plans.length ? scores[doc] * factor : 0 });
     }
     hits.sort(function (a, b) {
