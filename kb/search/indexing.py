@@ -326,11 +326,13 @@ def _update_pending(lang: str) -> IndexReport:
 
 
 def _update_all(settings: Settings, library: Library, rebuild: bool) -> list[IndexReport]:
-    """Every language's update: one process per language on a big site (both cores on a rebuild)."""
+    """Every language's update: one process per language when a big site is (re)built, so both
+    cores work; an incremental update stays in this process (a fork costs more than it saves)."""
     work = {lang: library.in_language(lang) for lang in settings.languages}
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(work))
     big = sum(len(articles) for articles in work.values()) >= PARALLEL_FROM
-    if workers < 2 or not big or "fork" not in multiprocessing.get_all_start_methods():
+    building = rebuild or any(current_dir(settings, lang) is None for lang in work)
+    if workers < 2 or not big or not building or "fork" not in multiprocessing.get_all_start_methods():
         return [_update_one(settings, lang, articles, rebuild) for lang, articles in work.items()]
     _PENDING.update({lang: (settings, articles, rebuild) for lang, articles in work.items()})
     try:

@@ -25,11 +25,15 @@ from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS
 from kb.search.ranking import (
     COORDINATION_FLOOR,
     COORDINATION_POWER,
+    LONG_FLOOR,
+    LONG_POWER,
+    LONG_QUERY,
     MIN_COVERAGE,
     SYNONYM_SCALE,
     TITLE_FACTOR,
     TITLE_SHAPE,
 )
+from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION, MIN_CORRECTABLE
 from kb.search.words import pieces, word_counts
 
@@ -37,8 +41,6 @@ FORMAT = 4  # 3: named keys (doc_fields, suffix and query limits by name); 4: so
 # The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
 DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
-K1 = 1.2
-B = 0.75
 MAX_BODY_TF = 15  # BM25 has saturated long before; four bits keep the postings short
 MAX_META = 63
 TEXT_CHARS = 1200  # snippet text per article: the opening of the body, where most matches are
@@ -215,6 +217,9 @@ def query_limits() -> dict[str, int]:
         "all_required_up_to": ALL_REQUIRED_UP_TO,
         "coordination_floor": COORDINATION_FLOOR,
         "coordination_power": COORDINATION_POWER,
+        "long_query": LONG_QUERY,
+        "long_floor": LONG_FLOOR,
+        "long_power": LONG_POWER,
         "min_coverage": MIN_COVERAGE,
         "title_factor": TITLE_FACTOR,
         "title_shape": TITLE_SHAPE,

@@ -34,8 +34,11 @@ SECONDARY = 0.5  # a secondary-only match scores at most half, and counts half i
 SYNONYM_SCALE = 0.9
 DECOMPOUND_SCALE = 0.7
 COORDINATION_POWER = 1.0
-COORDINATION_FLOOR = 0.7  # the factor of an article matching none of the weight (1: no coordination)
+COORDINATION_FLOOR = 0.5  # the factor of an article matching none of the weight (1: no coordination)
 IMPORTANCE_POWER = 1.0  # idf ** this: how much rarer words weigh more in coordination
+LONG_QUERY = 5  # more words than this: a whole question, coordinated more strictly
+LONG_FLOOR = 0.3
+LONG_POWER = 3.0
 MIN_COVERAGE = 0.0  # three words or more: the share of the query's weight a result must match
 TITLE_FACTOR = 3.0
 TITLE_SHAPE = 2.0  # title coverage ** this: a title matching most of the query's weight counts most
@@ -239,10 +242,19 @@ def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats,
     )
 
 
+def coordination_shape(words: int) -> tuple[float, float]:
+    """The coordination factor's floor and power for a query of ``words`` words: soft for the short
+    queries readers type, stricter for whole questions (more words carry more noise)."""
+    if words > LONG_QUERY:
+        return LONG_FLOOR, LONG_POWER
+    return COORDINATION_FLOOR, COORDINATION_POWER
+
+
 def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
     """The final scores: word scores times coordination and title factors."""
     scored, coverage, title = score_words(gen, plans)
-    coordination = (COORDINATION_FLOOR + (1.0 - COORDINATION_FLOOR) * coverage) ** COORDINATION_POWER
+    floor, power = coordination_shape(len(plans))
+    coordination = (floor + (1.0 - floor) * coverage) ** power
     factor = coordination * (1.0 + TITLE_FACTOR * title**TITLE_SHAPE)
     return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words, coverage)
 

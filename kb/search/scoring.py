@@ -28,8 +28,8 @@ from kb.search.words import fold
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
-K1 = 1.2
-B = 0.75
+K1 = 1.6
+B = 0.9
 TERM_CACHE = 20_000  # (field, term) contribution arrays kept per generation
 MAX_DISTANCE = 2
 LENGTH_TABLE = np.array([byte_to_length(i) or 0 for i in range(256)], dtype=np.float32)

@@ -510,8 +510,9 @@ def correction(gen: Generation, word: str) -> str | None:
 class SearchService:
     """Searches the indexes of one knowledge base; reopens an index when it was rebuilt or updated."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, result_cache: int = RESULT_CACHE) -> None:
         self.settings = settings
+        self.result_cache = result_cache  # results kept per generation (0: none, as benchmarks measure)
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[Path, Index]] = {}
         self._generations: dict[str, Generation] = {}
@@ -581,7 +582,7 @@ class SearchService:
                 return cached
             result = self._search(Run(request, parsed, gen, synonyms, time.monotonic() + TIME_LIMIT))
             gen.results[key] = result
-            if len(gen.results) > RESULT_CACHE:
+            while len(gen.results) > self.result_cache:
                 gen.results.popitem(last=False)
             return result
 

@@ -520,8 +520,10 @@
       var coverage = covered[doc] / weight, title = titled[doc] / weight;
       if (soft && coverage < limits.min_coverage) continue;
       if (counts[doc] === plans.length) complete++;
-      var floor = limits.coordination_floor;
-      var factor = Math.pow(floor + (1 - floor) * coverage, limits.coordination_power) *
+      var long = plans.length > limits.long_query;  /* a whole question: coordinated more strictly */
+      var floor = long ? limits.long_floor : limits.coordination_floor;
+      var power = long ? limits.long_power : limits.coordination_power;
+      var factor = Math.pow(floor + (1 - floor) * coverage, power) *
         (1 + limits.title_factor * Math.pow(title, limits.title_shape));
       hits.push({ doc: doc, score: plans.length ? scores[doc] * factor : 0 });
     }
