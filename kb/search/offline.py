@@ -205,7 +205,7 @@ def _vocabulary(
     return forms, irregular
 
 
-def query_limits() -> dict[str, int]:
+def query_limits() -> dict[str, float]:
     """The server's query limits and ranking rule, by name: characters, words, prefix expansion,
     the shortest correctable word, ``required_matches`` (all words up to this many, then the soft
     rule) and the soft rule's constants (``kb.search.ranking``)."""
