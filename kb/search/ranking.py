@@ -140,7 +140,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
     plan.secondary.append(Alternative((("compound", stem, COMPOUND_BOOST),)))
     if fold(exact) != exact:  # typed with accents, written without (café, cafe)
         plan.secondary.append(Alternative((("exact", fold(exact), FOLDED_BOOST),)))
-    for synonym in synonyms.get(joined, ()):
+    for synonym in synonyms_of(gen, joined, stem, synonyms):
         alternative = synonym_alternative(gen, synonym)
         if alternative is not None:
             plan.primary.append(alternative)
@@ -156,6 +156,20 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             df = min(gen.postings("exact", p).df for p in split)
     plan.importance = importance(gen, df)
     return plan
+
+
+def synonyms_of(
+    gen: Generation, word: str, stem: str, synonyms: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The synonyms of a typed word: by the word itself, else by its stem (``abonnemanget`` finds
+    the line of ``abonnemang``)."""
+    if word in synonyms:
+        return synonyms[word]
+    found: list[str] = []
+    for key, others in synonyms.items():
+        if gen.analyse("body", key) == stem:
+            found.extend(o for o in others if o not in found)
+    return tuple(found)
 
 
 def synonym_alternative(gen: Generation, synonym: str) -> Alternative | None:

@@ -281,6 +281,17 @@
     return cached;
   };
 
+  /* The synonyms of a typed word: by the word itself, else by its stem (as the server). */
+  Index.prototype.synonymsOf = function (word, term) {
+    if (Object.prototype.hasOwnProperty.call(this.synonyms, word)) return this.synonyms[word];
+    var found = [];
+    if (term < 0) return found;
+    for (var key in this.synonyms) {
+      if (this.lookup(key) === term) found = found.concat(this.synonyms[key]);
+    }
+    return found;
+  };
+
   /* The terms of a document's title (the server's title field), looked up once. */
   Index.prototype.titleTerms = function (doc) {
     var found = this.titleCache[doc];
@@ -399,7 +410,7 @@
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], 1);
     }
     /* the authors' synonyms (synonyms/<lang>.yml), a little below the word typed, as the server */
-    var others = Object.prototype.hasOwnProperty.call(index.synonyms, text) ? index.synonyms[text] : [];
+    var others = index.synonymsOf(text, term);
     for (i = 0; i < others.length; i++) {
       var synonym = index.lookup(others[i]);
       if (synonym >= 0) addAlternative(alternatives, synonym, index.limits.synonym_scale);
