@@ -266,11 +266,12 @@ def indexed_hashes(ix: Index) -> dict[str, str]:
         for segment, _offset in reader.leaf_readers():
             if not segment.has_column("slug") or not segment.has_column("source_hash"):
                 return {f["slug"]: f["source_hash"] for f in reader.all_stored_fields()}
-            slugs = segment.column_reader("slug")
-            hashes = segment.column_reader("source_hash")
-            for docnum in range(segment.doc_count_all()):
-                if not segment.is_deleted(docnum):
-                    found[str(slugs[docnum])] = str(hashes[docnum])
+            slugs = list(segment.column_reader("slug"))
+            hashes = list(segment.column_reader("source_hash"))
+            deleted = segment.has_deletions()
+            for docnum, (slug, value) in enumerate(zip(slugs, hashes, strict=True)):
+                if not deleted or not segment.is_deleted(docnum):
+                    found[str(slug)] = str(value)
     return found
 
 
