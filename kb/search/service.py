@@ -516,6 +516,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[Path, Index]] = {}
         self._generations: dict[str, Generation] = {}
+        self._retired: dict[str, Generation] = {}
         self.synonyms = Synonyms(settings)
 
     def index(self, lang: str) -> Index | None:
@@ -554,6 +555,12 @@ class SearchService:
             # deletions committed to a segment it already had open.
             fresh = Generation(ix, ix.searcher(), lang)
             self._generations[lang] = fresh
+            if gen is not None:  # a query may still read the previous one: close the one before it
+                retired = self._retired.pop(lang, None)
+                if retired is not None:
+                    with retired.lock:
+                        retired.searcher.close()
+                self._retired[lang] = gen
             return fresh
 
     def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
@@ -639,9 +646,10 @@ class SearchService:
 
     def close(self) -> None:
         with self._lock:
-            for gen in self._generations.values():
+            for gen in [*self._generations.values(), *self._retired.values()]:
                 gen.searcher.close()
             self._generations.clear()
+            self._retired.clear()
             for _target, ix in self._indexes.values():
                 ix.close()
             self._indexes.clear()
