@@ -41,6 +41,7 @@ from kb.search.words import TOKEN_PATTERN, strip_invisible
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"
+HASHES_FILE = "kb-hashes.json"  # slug -> source hash of the latest generation: updates read no index
 LOCK_WAIT = 30.0
 KEEP_OLD = 1
 # the disk or folder refuses writes: full, over quota or a file-size limit, read-only, not permitted
@@ -248,6 +249,7 @@ def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> 
     try:
         ix = whoosh_index.create_in(str(target), build_schema(lang))
         _write_documents(ix, articles, fresh=True)
+        write_hashes(target, ix, {a.slug: a.source_hash for a in articles})
         ix.close()
         meta = {"version": ANALYSIS_VERSION, "lang": lang, "articles": len(articles)}
         (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -275,6 +277,27 @@ def indexed_hashes(ix: Index) -> dict[str, str]:
     return found
 
 
+def write_hashes(folder: Path, ix: Index, hashes: dict[str, str]) -> None:
+    """The side file of source hashes, stamped with the generation it describes (written after the
+    commit: a crash in between leaves an older stamp, and the columns are read instead)."""
+    data = {"generation": ix.latest_generation(), "hashes": hashes}
+    temporary = folder / f".{HASHES_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, folder / HASHES_FILE)
+
+
+def read_hashes(folder: Path, ix: Index) -> dict[str, str] | None:
+    """The side file's hashes when they describe the index's latest generation, else None."""
+    try:
+        data = json.loads((folder / HASHES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generation") != ix.latest_generation():
+        return None
+    hashes = data.get("hashes")
+    return {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else None
+
+
 def update_language(settings: Settings, lang: str, articles: list[Article], rebuild: bool) -> IndexReport:
     """Bring one language's index up to date, touching only what changed unless ``rebuild``."""
     started = time.perf_counter()
@@ -282,13 +305,20 @@ def update_language(settings: Settings, lang: str, articles: list[Article], rebu
     if ix is None:
         rebuild_language(settings, lang, articles)
         return IndexReport(lang, len(articles), len(articles), 0, 0, True, time.perf_counter() - started)
-    indexed = indexed_hashes(ix)
+    folder = current_dir(settings, lang)
+    indexed = read_hashes(folder, ix) if folder is not None else None
+    if indexed is None:
+        indexed = indexed_hashes(ix)
     current = {a.slug: a for a in articles}
     removed = sorted(set(indexed) - set(current))
     added = [a for slug, a in current.items() if slug not in indexed]
     changed = [a for slug, a in current.items() if slug in indexed and indexed[slug] != a.source_hash]
     if removed or added or changed:
         _write_documents(ix, added + changed, removed)
+        if folder is not None:
+            hashes = {slug: value for slug, value in indexed.items() if slug in current}
+            hashes.update({a.slug: a.source_hash for a in added + changed})
+            write_hashes(folder, ix, hashes)
     ix.close()
     serving = current_dir(settings, lang)
     if serving is not None:  # what killed rebuilds left behind goes on every run, not only the next rebuild

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
-from kb.search.indexing import update_indexes
+from kb.search.indexing import HASHES_FILE, current_dir, update_indexes
 from kb.search.service import SearchRequest, SearchService
 from tests.helpers import copy_sample, indexed_service
 
@@ -138,3 +138,16 @@ def test_any_query_gives_a_consistent_answer(sample: SearchService, text: str) -
     assert result.total >= len(result.hits)
     assert result.fallback in (None, "any-term", "fuzzy")
     assert sum(result.facets.values()) >= result.total or result.total == 0
+
+
+def test_an_update_reads_the_hashes_side_file_and_survives_a_stale_one(tmp_path: Path) -> None:
+    write(tmp_path, "a", "Kalender", "Kalenderen viser alle kurs.")
+    settings_ = load_settings(tmp_path)
+    service = indexed_service(settings_)
+    folder = current_dir(settings_, "nb")
+    assert folder is not None and (folder / HASHES_FILE).is_file()
+    (folder / HASHES_FILE).write_text('{"generation": -1, "hashes": {}}', encoding="utf-8")  # stale
+    write(tmp_path, "a", "Kalender", "Kalenderen viser alle kurs og grupper.")
+    reports = update_indexes(settings_, load_library(settings_).library)
+    assert [(r.added, r.changed) for r in reports] == [(0, 1)]  # not taken for a new article
+    assert slugs(service, "grupper") == ["a"]
