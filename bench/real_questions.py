@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -156,6 +157,36 @@ def prepare(root: Path, languages: tuple[str, ...], rebuild: bool) -> dict[str, 
     return {"settings": settings, "library": loaded.library, "timings": timings}
 
 
+BC_SYNONYMS = BENCH / "data" / "bc_synonyms"
+
+
+def with_synonyms(root: Path, questions: list[Question], languages: tuple[str, ...]) -> dict[str, Any]:
+    """kb's figures again with the benchmark's own per-corpus synonyms file (``data/bc_synonyms``,
+    Business Central's wording; never shipped with kb), copied into the kb for this run only."""
+    folder = root / "synonyms"
+    folder.mkdir(exist_ok=True)
+    for lang in languages:
+        source = BC_SYNONYMS / f"{lang}.yml"
+        if source.is_file():
+            (folder / f"{lang}.yml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    try:
+        service = SearchService(load_settings(root))
+        found: dict[str, Any] = {}
+        for lang in languages:
+            ranks = [
+                rank_of(
+                    [h.slug for h in service.search(SearchRequest(q.text, lang, limit=LIMIT)).hits], q.slugs
+                )
+                for q in questions
+                if q.lang == lang
+            ]
+            if ranks:
+                found[lang] = figures(ranks)
+        return found
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: bool) -> dict[str, Any]:
     questions = [q for q in read_questions() if q.lang in languages]
     prepared = prepare(root, languages, rebuild)
@@ -259,14 +290,22 @@ def main() -> None:
         "--root", type=Path, help="keep the converted kb here (reused when it already holds kb.yml)"
     )
     parser.add_argument("--rebuild", action="store_true", help="with --root: rebuild the indexes")
+    parser.add_argument(
+        "--synonyms", action="store_true", help="also kb with the benchmark's own bc_synonyms files"
+    )
     args = parser.parse_args()
     languages = tuple(args.lang) if args.lang else LANGUAGES
     started = time.perf_counter()
+    questions = [q for q in read_questions() if q.lang in languages]
     if args.root is not None:
         report = measure(args.root.resolve(), languages, args.rebuild, args.show_misses)
+        if args.synonyms:
+            report["kb_with_bc_synonyms"] = with_synonyms(args.root.resolve(), questions, languages)
     else:
         with tempfile.TemporaryDirectory(prefix="kb-real-questions-") as tmp:
             report = measure(Path(tmp), languages, True, args.show_misses)
+            if args.synonyms:
+                report["kb_with_bc_synonyms"] = with_synonyms(Path(tmp), questions, languages)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["attribution"] = "Microsoft Dynamics 365 Business Central docs, CC-BY-4.0 (code MIT)"
     if args.show_misses:

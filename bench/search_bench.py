@@ -79,6 +79,13 @@ QUERIES: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }  # fmt: skip
 
+# Search-as-you-type (SearchService.suggest: the last word a prefix); raw Whoosh has no counterpart.
+AS_YOU_TYPE = {
+    "nb": ["pass", "e-po", "sopp", "kursb", "endre pa"],
+    "sv": ["lösen", "e-po", "kursi", "ändra lö"],
+    "en": ["pass", "certif", "e-ma", "change pa"],
+}
+
 PATHOLOGICAL = {
     "star": "*",
     "leading_wildcard": "*ord",
@@ -176,17 +183,22 @@ def query_latency(service: SearchService, raw: RawWhoosh, raw_skip: tuple[str, .
     """
     ours: dict[str, list[float]] = {}
     theirs: dict[str, list[float]] = {}
-    for lang, kinds in QUERIES.items():  # warm up: open indexes, fill caches
+    for lang, kinds in QUERIES.items():  # warm up: open indexes, fill the per-generation term caches
         for pairs in kinds.values():
-            service.search(SearchRequest(pairs[0][0], lang))
+            for ours_text, _raw_text in pairs:
+                service.search(SearchRequest(ours_text, lang))
             raw.search(lang, pairs[0][1])
     for _round in range(REPEATS):
         for lang, kinds in QUERIES.items():
             for kind, pairs in kinds.items():
                 for ours_text, raw_text in pairs:
-                    ours.setdefault(kind, []).append(timed(service.search, ours_text, lang))
+                    request = SearchRequest(ours_text, lang)
+                    ours.setdefault(kind, []).append(timed(service.search, request))
                     if kind not in raw_skip:
                         theirs.setdefault(kind, []).append(timed(raw.search, lang, raw_text))
+            for typed in AS_YOU_TYPE[lang]:
+                ours.setdefault("as_you_type", []).append(timed(service.suggest, typed, lang))
+    raw_skip = (*raw_skip, "as_you_type")
     report: dict[str, Any] = {}
     for kind in [*ours, "all"]:
         mine = [t for k, v in ours.items() for t in v] if kind == "all" else ours[kind]
@@ -247,8 +259,9 @@ def one_article_update(settings: Settings, articles: list[Article]) -> dict[str,
         current[position] = dataclasses.replace(
             changed, text=changed.text + f" oppdatert {attempt}", source_hash=f"changed-{attempt}"
         )
+        library = library_of(current)  # loading the library is `kb index`'s, not the update's
         started = time.perf_counter()
-        reports = update_indexes(settings, library_of(current))
+        reports = update_indexes(settings, library)
         full.append(time.perf_counter() - started)
         assert sum(r.changed for r in reports) == 1, reports
         lang_articles = [a for a in current if a.lang == changed.lang]
@@ -287,13 +300,29 @@ def measure_level(
     level["peak_rss_mb_after_index"] = peak_rss_mb()
     if first:
         level["one_article_update"] = one_article_update(settings, articles)
-    service = SearchService(settings)
+    service = SearchService(settings, result_cache=0)  # every query uncached (the targets' condition)
     skip = ("fuzzy",) if len(articles) > RAW_FUZZY_UP_TO else ()
     level["query_latency"] = query_latency(service, raw, raw_skip=skip)
     level["pathological"] = pathological(service, raw if raw_pathological else None)
     service.close()
+    level["targets"] = targets(level)
     level["peak_rss_mb_after_queries"] = peak_rss_mb()
     return level
+
+
+def targets(level: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets at this level, each with the measured figure and whether it is met."""
+    big = level["articles"] > 20_000
+    p95 = level["query_latency"]["all"]["ours"]["p95_ms"]
+    worst = level["pathological"]["worst_ours"]["ms"]
+    found: dict[str, Any] = {
+        "p95_all_ms": {"measured": p95, "target": 25 if big else 10, "met": p95 <= (25 if big else 10)},
+        "worst_query_ms": {"measured": worst, "target": 250, "met": worst <= 250},
+    }
+    if "one_article_update" in level:
+        update = level["one_article_update"]["all_languages_s"] * 1000
+        found["one_article_update_ms"] = {"measured": round(update), "target": 200, "met": update <= 200}
+    return found
 
 
 def build_articles(n: int, seed: int, skip: int = 0) -> tuple[list[Article], float]:

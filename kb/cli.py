@@ -29,6 +29,7 @@ from kb.content.loader import LoadResult, load_library, scaffold_body, slugs_in_
 from kb.errors import ConfigError, ContentError, KBError, Problems
 from kb.i18n import _, ngettext, normalize_language
 from kb.model import Article, fit_slug, slugify
+from kb.search.synonyms import check_synonyms
 from kb.settings import Settings
 
 DISTRIBUTION = "kb-helpcenter"  # the name on the package index; the import package and command are kb
@@ -121,13 +122,16 @@ def check(ctx: click.Context) -> None:
         ctx.exit(1)
     result: LoadResult = load_library(settings)
     report(result.problems)
+    synonyms = Problems()
+    check_synonyms(settings, synonyms)
+    report(tuple(synonyms.items))
     count = len(result.library) + len(result.drafts)
     languages = len({a.lang for a in result.library}) or 0
     summary = ngettext("{n} article", "{n} articles", count).format(n=count)
     summary += ", " + ngettext("{n} language", "{n} languages", languages).format(n=languages)
-    errors = len(result.errors)
+    errors = len(result.errors) + sum(p.is_error for p in synonyms.items)
     summary += ", " + ngettext("{n} error", "{n} errors", errors).format(n=errors)
-    warnings = len(result.warnings)
+    warnings = len(result.warnings) + sum(not p.is_error for p in synonyms.items)
     summary += ", " + ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings)
     click.echo(summary)
     ctx.exit(1 if errors else 0)

@@ -37,6 +37,7 @@ from kb.errors import ContentError, ExportError
 from kb.i18n import _
 from kb.model import Article, Library
 from kb.search.offline import IndexSize, write_offline_index
+from kb.search.synonyms import Synonyms
 from kb.settings import Settings
 from kb.web.app import create_app
 from kb.web.pages import site_urls
@@ -362,11 +363,11 @@ class Exporter:
 
     @functools.cached_property
     def site_fingerprint(self) -> str:
-        """What every page depends on: kb's code and templates, the settings, the UI catalogs, and
+        """What every page depends on: kb's code and templates, the settings, the catalogs and synonyms, and
         everything other pages show of an article (title, category, dates, excerpt, …) — all but
         its body, on which only its own page and its language's search index depend."""
         digest = hashlib.sha256(tree_fingerprint(Path(__file__).resolve().parent).encode())
-        for folder in (self.settings.root / "locales",):
+        for folder in (self.settings.root / "locales", self.settings.root / "synonyms"):
             if folder.is_dir():
                 digest.update(tree_fingerprint(folder).encode())
         digest.update(repr((dataclasses.replace(self.settings, root=Path()), self.base_url)).encode())
@@ -496,7 +497,8 @@ class Exporter:
         """One language's search index, or a run of pages, written into ``folder``."""
         kind, start, stop = job
         if kind != "pages":
-            return write_offline_index(folder, kind, self.library.in_language(kind))
+            synonyms = Synonyms(self.settings).table(kind)
+            return write_offline_index(folder, kind, self.library.in_language(kind), synonyms)
         for page in pages[start:stop]:
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -72,9 +72,10 @@ def png(width: int, height: int) -> bytes:
 
 
 def copy_sample(target: Path) -> Settings:
-    """A copy of the sample knowledge base (articles, categories, kb.yml) in ``target``."""
+    """A copy of the sample knowledge base (articles, categories, synonyms, kb.yml) in ``target``."""
     shutil.copytree(REPO / "articles", target / "articles")
     copy_shared_files(target)
+    shutil.copytree(REPO / "synonyms", target / "synonyms")
     shutil.copy(REPO / "kb.yml", target / "kb.yml")
     return load_settings(target)
 

@@ -29,7 +29,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "markdown_it": ("kb.content.markup",),
     "mdit_py_plugins": ("kb.content.markup",),
     "pygments": ("kb.content.markup",),
-    "whoosh": ("kb.search.analysis", "kb.search.indexing", "kb.search.service"),
+    "whoosh": ("kb.search.analysis", "kb.search.indexing", "kb.search.scoring", "kb.search.service"),
     # gettext catalogs: the interface's (kb.i18n) and the articles' (kb.content.catalogs)
     "babel": ("kb.i18n", "kb.content.catalogs"),
     "click": ("kb.cli",),

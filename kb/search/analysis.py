@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 
 # 6: the analyzers moved from kb.analysis to kb.search.analysis (Whoosh pickles them by import path).
 # 7: kb.model.slugify keeps letters of every script (category, author and tag terms change).
-ANALYSIS_VERSION = 7
+# 8: hyphenated words joined only in the main fields (parts in the compound field), the folded field
+#    holds only words folding changes, link text to other articles left out, columns for the scorer.
+ANALYSIS_VERSION = 8
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
@@ -57,6 +59,17 @@ class HyphenFilter(Filter):  # type: ignore[misc]
                 yield token
 
 
+class JoinFilter(Filter):  # type: ignore[misc]
+    """``e-post`` yields ``epost`` only: one word, distinct from ``post`` (the parts go to the
+    compound field, weighted far down)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if "-" in token.text or "'" in token.text or "’" in token.text:
+                token.text = pieces(token.text)[0]
+            yield token
+
+
 class AgentNounFilter(Filter):  # type: ignore[misc]
     """Norwegian agent nouns to one form before stemming: ``deltakere``/``deltakerne`` -> ``deltaker``."""
 
@@ -69,11 +82,15 @@ class AgentNounFilter(Filter):  # type: ignore[misc]
 
 
 class FoldFilter(Filter):  # type: ignore[misc]
-    """Accent folding, applied after stemming in the secondary field only."""
+    """Accent folding, applied after stemming in the secondary field only; the index keeps only the
+    words folding changes (the others are in the main fields already), a query keeps every word."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            token.text = fold(token.text)
+            folded = fold(token.text)
+            if folded == token.text and token.mode != "query":
+                continue
+            token.text = folded
             yield token
 
 
@@ -97,28 +114,32 @@ def stopwords(lang: str) -> frozenset[str]:
     return frozenset(stopwords_for_language(code)) if has_stopwords(code) else frozenset()
 
 
-def _base(lang: str) -> Any:
-    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()
+def _base(lang: str, hyphens: Filter) -> Any:
+    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | hyphens
     return chain | StopFilter(stoplist=stopwords(lang), minsize=2)
 
 
 @cache
 def exact_analyzer(lang: str) -> Analyzer:
-    """Lowercased words, no stemming: exact forms, spelling suggestions and prefix completion."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | HyphenFilter()
+    """Lowercased words, no stemming, hyphenated words joined: exact forms, spelling and prefixes."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | JoinFilter()
 
 
-@cache
-def stem_analyzer(lang: str) -> Analyzer:
-    """The language's stop words and Snowball stemmer (a plain analyzer, with a warning, if none)."""
+def _stemmed(lang: str, hyphens: Filter) -> Analyzer:
     code = stemmer_code(lang)
-    chain = _base(lang)
+    chain = _base(lang, hyphens)
     if code is None:
         log.warning("no stemmer for language %r: its search matches exact word forms only", lang)
         return chain
     if code == "no":
         chain = chain | AgentNounFilter()
     return chain | StemFilter(lang=code, cachesize=50_000)
+
+
+@cache
+def stem_analyzer(lang: str) -> Analyzer:
+    """The language's stop words and Snowball stemmer (a plain analyzer, with a warning, if none)."""
+    return _stemmed(lang, JoinFilter())
 
 
 @cache
@@ -129,5 +150,6 @@ def folded_analyzer(lang: str) -> Analyzer:
 
 @cache
 def compound_analyzer(lang: str) -> Analyzer:
-    """The stemmed words and their tails, for compound heads (``engangspassord`` by ``passord``)."""
-    return stem_analyzer(lang) | SuffixFilter()
+    """The stemmed words, the parts of hyphenated words and their tails, for compound heads
+    (``engangspassord`` by ``passord``, ``scorm-pakke`` by ``scorm``)."""
+    return _stemmed(lang, HyphenFilter()) | SuffixFilter()

@@ -13,10 +13,13 @@ import errno
 import fcntl
 import json
 import logging
+import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import Index
 
+from kb.content.markup import is_external
 from kb.errors import SearchError
 from kb.i18n import _
 from kb.model import Article, Library, slugify
@@ -38,6 +42,7 @@ from kb.search.words import TOKEN_PATTERN, strip_invisible
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"
+HASHES_FILE = "kb-hashes.json"  # slug -> source hash of the latest generation: updates read no index
 LOCK_WAIT = 30.0
 PROGRESS_EVERY = 1000  # documents between progress lines on large knowledge bases
 
@@ -54,7 +59,7 @@ def build_schema(lang: str) -> Schema:
     """The fields of a language's index: BM25F-weighted text fields plus filters and stored values."""
     stem = stem_analyzer(lang)
     return Schema(
-        slug=ID(stored=True, unique=True),
+        slug=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=stem, stored=True, field_boost=WEIGHTS["title"]),
         keywords=TEXT(analyzer=stem, field_boost=WEIGHTS["keywords"]),
         headings=TEXT(analyzer=stem, field_boost=WEIGHTS["headings"]),
@@ -62,7 +67,7 @@ def build_schema(lang: str) -> Schema:
         exact=TEXT(analyzer=exact_analyzer(lang), field_boost=0.8),
         folded=TEXT(analyzer=folded_analyzer(lang), field_boost=0.3, phrase=False),
         compound=TEXT(analyzer=compound_analyzer(lang), field_boost=0.4, phrase=False),
-        category=ID(stored=True),
+        category=ID(stored=True, sortable=True),
         category_terms=KEYWORD(commas=True, scorable=False),
         category_name=STORED,
         author=STORED,
@@ -70,13 +75,40 @@ def build_schema(lang: str) -> Schema:
         tags=KEYWORD(commas=True, scorable=False),
         date=DATETIME(stored=True, sortable=True),
         url=STORED,
-        source_hash=STORED,
+        source_hash=ID(stored=True, sortable=True),  # a column: changes found without reading bodies
     )
+
+
+INTERNAL_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\(\s*<?([^)\s>]+)")
+
+
+def link_texts(article: Article) -> list[str]:
+    """The texts of the article's links to other articles: the words of the linked article's title,
+    not this article's content."""
+    found = []
+    for segment in article.segments:
+        for match in INTERNAL_LINK.finditer(segment.text):
+            target = match[2]
+            if not is_external(target) and not target.startswith(("#", "mailto:", "tel:")):
+                found.append(" ".join(TOKEN_PATTERN.findall(match[1])))
+    return [text for text in found if text]
+
+
+def own_text(article: Article) -> str:
+    """The body text without the link text pointing to other articles (once per link)."""
+    text = article.text
+    for linked in link_texts(article):
+        at = text.find(linked)
+        if at >= 0:
+            text = text[:at] + text[at + len(linked) :]
+    return text
 
 
 def article_document(article: Article) -> dict[str, object]:
     """The fields Whoosh indexes for one article (soft hyphens and zero-width characters removed)."""
-    title, headings, body = (strip_invisible(t) for t in (article.title, article.headings_text, article.text))
+    title, headings, body = (
+        strip_invisible(t) for t in (article.title, article.headings_text, own_text(article))
+    )
     searchable = strip_invisible(" ".join(article.keywords + article.tags))
     all_text = "\n".join((title, searchable, headings, body))
     # The compound field only says whether a word ends in a query word, so each distinct word is
@@ -225,6 +257,7 @@ def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> 
     try:
         ix = whoosh_index.create_in(str(target), build_schema(lang))
         _write_documents(ix, articles, fresh=True)
+        write_hashes(target, ix, {a.slug: a.source_hash for a in articles})
         ix.close()
         meta = {"version": ANALYSIS_VERSION, "lang": lang, "articles": len(articles)}
         (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -236,6 +269,43 @@ def rebuild_language(settings: Settings, lang: str, articles: list[Article]) -> 
     return target
 
 
+def indexed_hashes(ix: Index) -> dict[str, str]:
+    """Each indexed article's source hash, read from two small columns (never the stored bodies)."""
+    found: dict[str, str] = {}
+    with ix.reader() as reader:
+        for segment, _offset in reader.leaf_readers():
+            if not segment.has_column("slug") or not segment.has_column("source_hash"):
+                return {f["slug"]: f["source_hash"] for f in reader.all_stored_fields()}
+            slugs = list(segment.column_reader("slug"))
+            hashes = list(segment.column_reader("source_hash"))
+            deleted = segment.has_deletions()
+            for docnum, (slug, value) in enumerate(zip(slugs, hashes, strict=True)):
+                if not deleted or not segment.is_deleted(docnum):
+                    found[str(slug)] = str(value)
+    return found
+
+
+def write_hashes(folder: Path, ix: Index, hashes: dict[str, str]) -> None:
+    """The side file of source hashes, stamped with the generation it describes (written after the
+    commit: a crash in between leaves an older stamp, and the columns are read instead)."""
+    data = {"generation": ix.latest_generation(), "hashes": hashes}
+    temporary = folder / f".{HASHES_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, folder / HASHES_FILE)
+
+
+def read_hashes(folder: Path, ix: Index) -> dict[str, str] | None:
+    """The side file's hashes when they describe the index's latest generation, else None."""
+    try:
+        data = json.loads((folder / HASHES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generation") != ix.latest_generation():
+        return None
+    hashes = data.get("hashes")
+    return {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else None
+
+
 def update_language(settings: Settings, lang: str, articles: list[Article], rebuild: bool) -> IndexReport:
     """Bring one language's index up to date, touching only what changed unless ``rebuild``."""
     started = time.perf_counter()
@@ -243,14 +313,20 @@ def update_language(settings: Settings, lang: str, articles: list[Article], rebu
     if ix is None:
         rebuild_language(settings, lang, articles)
         return IndexReport(lang, len(articles), len(articles), 0, 0, True, time.perf_counter() - started)
-    with ix.searcher() as searcher:
-        indexed = {f["slug"]: f["source_hash"] for f in searcher.all_stored_fields()}
+    folder = current_dir(settings, lang)
+    indexed = read_hashes(folder, ix) if folder is not None else None
+    if indexed is None:
+        indexed = indexed_hashes(ix)
     current = {a.slug: a for a in articles}
     removed = sorted(set(indexed) - set(current))
     added = [a for slug, a in current.items() if slug not in indexed]
     changed = [a for slug, a in current.items() if slug in indexed and indexed[slug] != a.source_hash]
     if removed or added or changed:
         _write_documents(ix, added + changed, removed)
+        if folder is not None:
+            hashes = {slug: value for slug, value in indexed.items() if slug in current}
+            hashes.update({a.slug: a.source_hash for a in added + changed})
+            write_hashes(folder, ix, hashes)
     ix.close()
     serving = current_dir(settings, lang)
     if serving is not None:  # what killed rebuilds left behind goes on every run, not only the next rebuild
@@ -266,20 +342,49 @@ def update_language(settings: Settings, lang: str, articles: list[Article], rebu
     )
 
 
+_PENDING: dict[str, tuple[Settings, list[Article], bool]] = {}
+
+
+def _update_one(settings: Settings, lang: str, articles: list[Article], rebuild: bool) -> IndexReport:
+    """One language's update; a refused write says which index and that the previous one serves."""
+    try:
+        return update_language(settings, lang, articles, rebuild)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno in WRITE_REFUSED:
+            reason += " – " + _("the previous index keeps serving")
+        raise SearchError(
+            _("cannot write the {lang} search index: {reason}").format(lang=lang, reason=reason)
+        ) from exc
+
+
+def _update_pending(lang: str) -> IndexReport:
+    """One language's update in a forked worker (the articles are inherited, not pickled)."""
+    settings, articles, rebuild = _PENDING[lang]
+    return _update_one(settings, lang, articles, rebuild)
+
+
+def _update_all(settings: Settings, library: Library, rebuild: bool) -> list[IndexReport]:
+    """Every language's update: one process per language when a big site is (re)built, so both
+    cores work; an incremental update stays in this process (a fork costs more than it saves)."""
+    work = {lang: library.in_language(lang) for lang in settings.languages}
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(work))
+    big = sum(len(articles) for articles in work.values()) >= PARALLEL_FROM
+    building = rebuild or any(current_dir(settings, lang) is None for lang in work)
+    if workers < 2 or not big or not building or "fork" not in multiprocessing.get_all_start_methods():
+        return [_update_one(settings, lang, articles, rebuild) for lang, articles in work.items()]
+    _PENDING.update({lang: (settings, articles, rebuild) for lang, articles in work.items()})
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(_update_pending, list(work)))
+    finally:
+        _PENDING.clear()
+
+
 def update_indexes(
     settings: Settings, library: Library, rebuild: bool = False, wait: float = LOCK_WAIT
 ) -> list[IndexReport]:
     """Update (or rebuild) every language's index; a failed run leaves the previous index serving."""
-    reports = []
     with writer_lock(settings, wait):
-        for lang in settings.languages:
-            try:
-                reports.append(update_language(settings, lang, library.in_language(lang), rebuild))
-            except OSError as exc:
-                reason = os.strerror(exc.errno) if exc.errno else str(exc)
-                if exc.errno in WRITE_REFUSED:
-                    reason += " – " + _("the previous index keeps serving")
-                raise SearchError(
-                    _("cannot write the {lang} search index: {reason}").format(lang=lang, reason=reason)
-                ) from exc
-    return reports
+        return _update_all(settings, library, rebuild)

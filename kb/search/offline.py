@@ -14,23 +14,33 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.model import Article, slugify
 from kb.search.analysis import MAX_SUFFIX_WORD, MIN_SUFFIX, MIN_SUFFIX_WORD, stem_analyzer, stopwords
 from kb.search.indexing import WEIGHTS, article_document
-from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS, ONE_MAY_MISS_UP_TO
+from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS
+from kb.search.ranking import (
+    COORDINATION_FLOOR,
+    COORDINATION_POWER,
+    LONG_FLOOR,
+    LONG_POWER,
+    LONG_QUERY,
+    MIN_COVERAGE,
+    SYNONYM_SCALE,
+    TITLE_FACTOR,
+    TITLE_SHAPE,
+)
+from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION, MIN_CORRECTABLE
 from kb.search.words import pieces, word_counts
 
-FORMAT = 3  # 3: named keys (doc_fields, suffix and query limits by name)
+FORMAT = 4  # 3: named keys (doc_fields, suffix and query limits by name); 4: soft coordination, synonyms
 # The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
 DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
-K1 = 1.2
-B = 0.75
 MAX_BODY_TF = 15  # BM25 has saturated long before; four bits keep the postings short
 MAX_META = 63
 TEXT_CHARS = 1200  # snippet text per article: the opening of the body, where most matches are
@@ -53,11 +63,12 @@ class Stemmer:
             return stem
 
     def terms(self, token: str) -> tuple[str, ...]:
-        """What the stemmed fields index for one lowercased token: its pieces' stems, stop words left out."""
+        """What the stemmed fields index for one lowercased token: its stem, a hyphenated word
+        joined (``e-post`` is ``epost``, never ``post``), nothing for a stop word."""
         try:
             return self.token_cache[token]
         except KeyError:
-            found = tuple(stem for stem in map(self, pieces(token)) if stem is not None)
+            found = tuple(stem for stem in map(self, pieces(token)[:1]) if stem is not None)
             self.token_cache[token] = found
             return found
 
@@ -194,21 +205,33 @@ def _vocabulary(
     return forms, irregular
 
 
-def query_limits() -> dict[str, int]:
-    """The server's query limits, by name: characters, words, prefix expansion, the shortest
-    correctable word, and ``required_matches`` (all words up to this many, all but one up to that)."""
+def query_limits() -> dict[str, float]:
+    """The server's query limits and ranking rule, by name: characters, words, prefix expansion,
+    the shortest correctable word, ``required_matches`` (all words up to this many, then the soft
+    rule) and the soft rule's constants (``kb.search.ranking``)."""
     return {
         "max_chars": MAX_QUERY_CHARS,
         "max_words": MAX_WORDS,
         "max_expansion": MAX_EXPANSION,
         "min_correctable": MIN_CORRECTABLE,
         "all_required_up_to": ALL_REQUIRED_UP_TO,
-        "one_may_miss_up_to": ONE_MAY_MISS_UP_TO,
+        "coordination_floor": COORDINATION_FLOOR,
+        "coordination_power": COORDINATION_POWER,
+        "long_query": LONG_QUERY,
+        "long_floor": LONG_FLOOR,
+        "long_power": LONG_POWER,
+        "min_coverage": MIN_COVERAGE,
+        "title_factor": TITLE_FACTOR,
+        "title_shape": TITLE_SHAPE,
+        "synonym_scale": SYNONYM_SCALE,
     }
 
 
-def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
-    """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights."""
+def build_offline_index(
+    lang: str, articles: Iterable[Article], synonyms: Mapping[str, tuple[str, ...]] | None = None
+) -> OfflineIndex:
+    """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights,
+    with the language's synonyms (``kb.search.synonyms``) applied as the server applies them."""
     stem = Stemmer(lang)
     found = _Collected()
     for article in sorted(articles, key=lambda a: a.slug):
@@ -235,6 +258,7 @@ def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
         "meta": ",".join(_postings(found.meta.get(t, []), 6) for t in terms),
         "irregular": dict(sorted(irregular.items())),
         "stop": " ".join(sorted(stop)),
+        "synonyms": {word: list(others) for word, others in sorted((synonyms or {}).items())},
     }
     return OfflineIndex(
         lang=lang,
@@ -244,9 +268,14 @@ def build_offline_index(lang: str, articles: Iterable[Article]) -> OfflineIndex:
     )
 
 
-def write_offline_index(folder: Path, lang: str, articles: Iterable[Article]) -> IndexSize:
+def write_offline_index(
+    folder: Path,
+    lang: str,
+    articles: Iterable[Article],
+    synonyms: Mapping[str, tuple[str, ...]] | None = None,
+) -> IndexSize:
     """Write ``<lang>/search/index.js`` and ``text.js`` under ``folder``; say how big they are."""
-    built = build_offline_index(lang, articles)
+    built = build_offline_index(lang, articles, synonyms)
     index, text = built.index_js.encode("utf-8"), built.text_js.encode("utf-8")
     target = folder / lang / "search"
     target.mkdir(parents=True, exist_ok=True)

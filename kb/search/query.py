@@ -24,19 +24,18 @@ DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
 ALL_REQUIRED_UP_TO = 2  # one or two words: every word must match
-ONE_MAY_MISS_UP_TO = 6  # three to six: all but one (questions carry words no article uses)
+ONE_MAY_MISS_UP_TO = ALL_REQUIRED_UP_TO  # (format 3 of the offline index reads this name)
 
 
 def required_matches(words: int) -> int:
     """How many of a query's ``words`` an article must match; the server and offline search agree.
 
-    Up to two words, all; up to six, all but one (complete matches still rank first); a longer,
-    natural-language question is ranked by how many of its words an article matches, and how well.
+    Up to two words, all; from three words on, the rule is soft (``kb.search.ranking``): an article
+    matching any word may be a result, ranked by the share of the query's weight it matches (each
+    word weighted by its rarity), so articles matching most of the words come first.
     """
     if words <= ALL_REQUIRED_UP_TO:
         return words
-    if words <= ONE_MAY_MISS_UP_TO:
-        return words - 1
     return 1
 
 

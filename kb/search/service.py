@@ -7,24 +7,37 @@ import datetime as dt
 import html
 import itertools
 import math
+import re
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from kb.content.markup import make_excerpt
 from kb.model import slugify
+from kb.search import ranking
 from kb.search.indexing import current_dir, open_index
 from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
-from kb.search.words import TOKEN_PATTERN, fold
+from kb.search.ranking import (
+    PHRASE_CANDIDATES,
+    PHRASE_FACTOR,
+    WordPlan,
+    expansion_plan,
+    known,
+    loose,
+    phrase_pattern,
+    rank,
+    word_plan,
+)
+from kb.search.scoring import Generation
+from kb.search.synonyms import Synonyms
+from kb.search.words import fold, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -32,14 +45,10 @@ MAX_PAGE_SIZE = 100
 MAX_EXPANSION = 40
 TIME_LIMIT = 1.0
 SNIPPET_CHARS = 220
-STEM_FIELDS = ("title", "keywords", "headings", "body")
-EXACT_BOOST = 1.5
-FOLDED_BOOST = 0.5
-COMPOUND_BOOST = 0.5
-PHRASE_BOOST = 2.0
 MIN_CORRECTABLE = 4
-COORDINATION = 0.5  # how much the share of query words matched scales an article's score
 MIN_PREFIX_SNIPPET = 3
+RESULT_CACHE = 256  # results kept per index generation (uncached queries are the target)
+FUZZY_CANDIDATES = 5
 LATE = Notice(N_("The search took too long; these are the results found so far."))
 
 
@@ -136,39 +145,6 @@ def analyze(ix: Index, fieldname: str, word: str) -> str | None:
     return None
 
 
-def word_query(ix: Index, word: str) -> wq.Query | None:
-    """Every field a word can match in, exact forms weighted above stems and folded forms."""
-    stem = analyze(ix, "body", word)
-    exact = analyze(ix, "exact", word)
-    if stem is None or exact is None:
-        return None  # a stop word: it neither helps nor hinders
-    parts: list[wq.Query] = [wq.Term(name, stem) for name in STEM_FIELDS]
-    parts.append(wq.Term("exact", exact, boost=EXACT_BOOST))
-    folded = analyze(ix, "folded", word)
-    if folded:
-        parts.append(wq.Term("folded", folded, boost=FOLDED_BOOST))
-    parts.append(wq.Term("compound", stem, boost=COMPOUND_BOOST))
-    return wq.Or(parts)
-
-
-def prefix_query(searcher: Searcher, prefix: str) -> wq.Query | None:
-    """Words starting with ``prefix``, bounded to the ``MAX_EXPANSION`` most frequent."""
-    reader = searcher.reader()
-    terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.expand_prefix("exact", prefix)]
-    if not terms:
-        return None
-    if len(terms) > MAX_EXPANSION:
-        terms = sorted(terms, key=lambda t: -reader.doc_frequency("exact", t))[:MAX_EXPANSION]
-    return wq.Or([wq.Term("exact", t) for t in terms])
-
-
-def phrase_query(ix: Index, words: tuple[str, ...], boost: float = 1.0) -> wq.Query | None:
-    stems = [s for s in (analyze(ix, "body", w) for w in words) if s]
-    if len(stems) < 2:
-        return word_query(ix, stems[0]) if stems else None
-    return wq.Or([wq.Phrase("title", stems, boost=boost * 2), wq.Phrase("body", stems, boost=boost)])
-
-
 def category_query(parsed: ParsedQuery, category: str | None) -> wq.Query | None:
     """The category filter: the query's ``category:`` values and the page's category, any of them."""
     values = [*parsed.categories, *([category] if category else [])]
@@ -192,126 +168,41 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-@dataclass(frozen=True)
-class Built:
-    """A ranking query, and the word queries of which an article must match ``need``."""
-
-    query: wq.Query
-    words: tuple[wq.Query, ...] = ()
-    need: int = 0
-
-    def allowed(self, searcher: Searcher) -> set[int] | None:
-        """The documents matching at least ``need`` words, when that is neither all nor any."""
-        if not 1 < self.need < len(self.words):
-            return None
-        counts: Counter[int] = Counter()
-        for word in self.words:
-            counts.update(set(searcher.docs_for_query(word)))
-        return {doc for doc, count in counts.items() if count >= self.need}
-
-
-def build_query(ix: Index, searcher: Searcher, parsed: ParsedQuery, any_term: bool) -> Built | None:
-    """The ranking query: words required as ``required_matches`` says (any, for the fallback)."""
-    required: list[wq.Query] = []
-    for word in parsed.words:
-        built = word_query(ix, word)
-        if built is not None:
-            required.append(built)
-    for prefix in parsed.prefixes:
-        expanded = prefix_query(searcher, prefix)
-        required.append(expanded if expanded is not None else wq.NullQuery)
-    for word in parsed.fuzzy:
-        if len(word) < MIN_CORRECTABLE:
-            built = word_query(ix, word)
-            required.append(built if built is not None else wq.NullQuery)
-        else:
-            required.append(wq.FuzzyTerm("exact", word, maxdist=1 if len(word) < 7 else 2, prefixlength=1))
-    for words in parsed.phrases:
-        built = phrase_query(ix, words, boost=PHRASE_BOOST)
-        if built is not None:
-            required.append(built)
-    if not required:
+def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Words starting like a query word (or its stem), accents and hyphens ignored."""
+    heads = [
+        loose(w)
+        for w in dict.fromkeys(fold(pieces(w.lower())[0]) for w in words)
+        if len(w) >= MIN_PREFIX_SNIPPET
+    ]
+    if not heads:
         return None
-    need = 1 if any_term or parsed.any_term else required_matches(len(required))
-    main: wq.Query = wq.And(required) if need == len(required) else wq.Or(required, scale=COORDINATION)
-    if len(parsed.words) > 1:
-        bonus = phrase_query(ix, parsed.words, boost=PHRASE_BOOST)
-        if bonus is not None:
-            main = wq.AndMaybe(main, bonus)
-    if parsed.excluded:
-        excluded = [q for q in (word_query(ix, w) for w in parsed.excluded) if q is not None]
-        if excluded:
-            main = wq.AndNot(main, wq.Or(excluded))
-    return Built(main, tuple(required), need)
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(heads, key=len, reverse=True)) + r")[\w'’-]*")
 
 
 def folded_snippet(body: str, words: tuple[str, ...]) -> str:
-    """An escaped excerpt around the first word that starts like a query word once both are folded.
-
-    Whoosh highlights only what the body field matched; a match through the accent-folded or
-    compound fields (``soppelpost`` for ``søppelpost``) would otherwise show the article's opening.
-    """
-    wanted = [fold(w.lower()) for w in words if len(w) >= MIN_PREFIX_SNIPPET]
-    matches = (
-        m for m in TOKEN_PATTERN.finditer(body) if any(fold(m[0].lower()).startswith(w) for w in wanted)
-    )  # lazily: a huge body is scanned only as far as the snippet's window, not to its end
-    first = next(matches, None)
+    """An escaped excerpt around the first word that starts like a query word (or its stem), accents
+    and hyphens ignored: a regex window over the stored text, never a re-analysis of the body."""
+    pattern = snippet_pattern(words)
+    searched = body.lower()
+    if pattern is None or len(searched) != len(body):
+        return html.escape(make_excerpt(body, SNIPPET_CHARS))
+    first = pattern.search(searched)
     if first is None:
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
     start = max(0, first.start() - 60)
     start = body.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
     parts, position = [], start
-    for match in itertools.chain((first,), matches):
-        if match.start() >= end:
-            break
+    for match in pattern.finditer(searched, first.start(), end):
         if match.end() > end:
             continue
-        parts += [html.escape(body[position : match.start()]), f"<mark>{html.escape(match[0])}</mark>"]
+        text = html.escape(body[match.start() : match.end()])
+        parts += [html.escape(body[position : match.start()]), f'<mark class="match term0">{text}</mark>']
         position = match.end()
     parts.append(html.escape(body[position:end]))
     text = " ".join("".join(parts).split())
     return ("… " if start else "") + text + (" …" if end < len(body) else "")
-
-
-def correct_word(reader: Any, word: str) -> str | None:
-    """The most frequent indexed word one edit from ``word``, else two edits; None if none or short."""
-    if len(word) < MIN_CORRECTABLE or not word.isalpha():
-        return None
-    for distance in (1, 2):
-        options = [t for t in reader.terms_within("exact", word, distance, prefix=1) if t != word]
-        if options:
-            return str(max(options, key=lambda t: (reader.doc_frequency("exact", t), t)))
-    return None
-
-
-def facet_counts(searcher: Searcher, groups: dict[str, list[int]]) -> dict[str, int]:
-    """Articles per category name (for the query without its category filter)."""
-    names: dict[str, int] = {}
-    for docnums in groups.values():
-        if docnums:
-            name = searcher.stored_fields(docnums[0])["category_name"]
-            names[name] = len(docnums)
-    return dict(sorted(names.items(), key=lambda item: (-item[1], item[0])))
-
-
-def make_hit(hit: Any, lang: str, words: tuple[str, ...]) -> Hit:
-    """One result as shown: stored fields, and a snippet highlighting ``words``."""
-    hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    hit.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-    snippet = hit.highlights("body", top=2) or folded_snippet(hit.get("body", ""), words)
-    return Hit(
-        slug=hit["slug"],
-        lang=lang,
-        title=hit["title"],
-        category=hit["category_name"],
-        category_key=hit["category"],
-        author=hit["author"],
-        date=hit["date"].date().isoformat(),
-        url=hit["url"],
-        score=float(hit.score or 0.0),
-        snippet=snippet,
-    )
 
 
 def late(result: SearchResult) -> SearchResult:
@@ -320,14 +211,131 @@ def late(result: SearchResult) -> SearchResult:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A query ready to rank: its word plans, how many must match, the excluded and phrase masks."""
+
+    words: tuple[WordPlan, ...]
+    need: int
+    excluded: np.ndarray | None = None
+    adjacent: tuple[str, ...] = ()  # the plain words whose adjacency earns the phrase bonus
+    any_term: bool = False
+
+
+def _mask(gen: Generation, query: wq.Query) -> np.ndarray:
+    """The documents matching a Whoosh query (filters, quoted phrases), as a boolean array."""
+    key = ("mask", repr(query))
+    cached: np.ndarray | None = gen.masks.get(key)
+    if cached is not None:
+        return cached
+    mask = np.zeros(gen.size, dtype=bool)
+    docs = list(gen.searcher.docs_for_query(query))
+    if docs:
+        mask[np.fromiter(docs, dtype=np.int64)] = True
+    if len(gen.masks) > RESULT_CACHE:
+        gen.masks.clear()
+    gen.masks[key] = mask
+    return mask
+
+
+def joined_words(gen: Generation, words: tuple[str, ...]) -> tuple[str, ...]:
+    """``e post`` typed apart as the one word ``epost`` when the articles use it so."""
+    out: list[str] = []
+    skip = False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if len(word) == 1 and i + 1 < len(words) and gen.postings("exact", word + words[i + 1]).df:
+            out.append(word + words[i + 1])
+            skip = True
+        else:
+            out.append(word)
+    return tuple(out)
+
+
+def prefix_plan(gen: Generation, prefix: str) -> WordPlan:
+    """An unfinished word: the most frequent words starting with it (through hyphens and accents),
+    and compound tails starting with it (``passo`` finds ``engangspassord``)."""
+    joined = pieces(prefix)[0]
+    words = gen.spelling().prefixed(joined, MAX_EXPANSION)
+    tails: list[str] = []
+    if len(joined) >= MIN_PREFIX_SNIPPET:
+        for raw in itertools.islice(gen.reader.expand_prefix("compound", joined), MAX_EXPANSION):
+            tails.append(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+    return expansion_plan(gen, prefix, words, tails)
+
+
+def fuzzy_plan(gen: Generation, word: str) -> WordPlan | None:
+    """A word with its spellings one edit (two for long words) away, each scored as any word."""
+    if len(word) < MIN_CORRECTABLE:
+        return word_plan(gen, word, {})
+    limit = 1 if len(word) < 7 else 2
+    close = [w for d, w in gen.spelling().corrections(word) if d <= limit][:FUZZY_CANDIDATES]
+    if gen.postings("exact", word).df:
+        close.insert(0, word)
+    return expansion_plan(gen, word, close, [])
+
+
+def build_plan(
+    gen: Generation, parsed: ParsedQuery, synonyms: dict[str, tuple[str, ...]], any_term: bool
+) -> Plan | None:
+    """The word plans of a query: words (stop words left out), prefixes, fuzzy words, phrases."""
+    words: list[WordPlan] = []
+    plain = joined_words(gen, parsed.words)
+    for word in plain:
+        plan = word_plan(gen, word, synonyms)
+        if plan is not None:
+            words.append(plan)
+    for prefix in parsed.prefixes:
+        words.append(prefix_plan(gen, prefix))
+    for word in parsed.fuzzy:
+        plan = fuzzy_plan(gen, word)
+        if plan is not None:
+            words.append(plan)
+    for phrase in parsed.phrases:
+        stems = [s for s in (gen.analyse("body", pieces(w)[0]) for w in phrase) if s]
+        parts = [p for p in (word_plan(gen, w, {}) for w in phrase) if p is not None]
+        if not parts:
+            continue
+        combined = WordPlan(" ".join(phrase), importance=sum(p.importance for p in parts))
+        combined.primary = [a for p in parts for a in p.primary[:1]]
+        if len(stems) > 1:
+            combined.mask = _mask(gen, wq.Or([wq.Phrase("title", stems), wq.Phrase("body", stems)]))
+        words.append(combined)
+    if not words:
+        return None
+    need = 1 if any_term or parsed.any_term else required_matches(len(words))
+    excluded = None
+    if parsed.excluded:
+        excluded = np.zeros(gen.size, dtype=bool)
+        for word in parsed.excluded:
+            plan = word_plan(gen, word, {})
+            for alternative in plan.primary if plan is not None else ():
+                for name, term, _boost in alternative.terms:
+                    excluded[gen.postings(name, term).docs] = True
+    return Plan(tuple(words), need, excluded, plain if len(plain) > 1 else (), any_term or parsed.any_term)
+
+
+@dataclass
+class Outcome:
+    """The ranked documents of one plan: page order, total, facets and whether any matched all words."""
+
+    order: list[int]
+    scores: dict[int, float]
+    total: int
+    facets: dict[str, int]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class Run:
-    """One search under way: the request, its query parsed once, the open index and the time budget
+    """One search under way: the request, its query parsed once, the generation and the time budget
     for the whole search (second passes included)."""
 
     request: SearchRequest
     parsed: ParsedQuery
-    ix: Index
-    searcher: Searcher
+    gen: Generation
+    synonyms: dict[str, tuple[str, ...]]
     deadline: float
 
     def late(self) -> bool:
@@ -343,62 +351,131 @@ class Run:
             notices=self.parsed.notices,
         )
 
-    def filters(self) -> tuple[wq.Query | None, wq.Query | None]:
-        """The query's author, tag and date filters, and its category filter (the page's included)."""
-        return filter_query(self.parsed), category_query(self.parsed, self.request.category)
+    def filter_masks(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Live documents passing the author, tag and date filters; the category filter apart."""
+        gen = self.gen
+        allowed = gen.live.copy()
+        other = filter_query(self.parsed)
+        if other is not None:
+            allowed &= _mask(gen, other)
+        category = category_query(self.parsed, self.request.category)
+        return allowed, _mask(gen, category) if category is not None else None
 
     def browse(self) -> SearchResult:
         """No words, only filters: the matching articles, newest first (nothing without filters)."""
-        if self.filters() == (None, None):
+        if filter_query(self.parsed) is None and category_query(self.parsed, self.request.category) is None:
             return self.empty()
-        return self.execute(Built(wq.Every()), sort="date")
+        allowed, category = self.filter_masks()
+        return self.finish(
+            self.outcome(np.zeros(self.gen.size, dtype=np.float32), allowed, category, True, True)
+        )
 
-    def complete(self, built: Built) -> bool:
-        """Whether some article matches every word of ``built`` (else the result says so)."""
-        if built.need >= len(built.words):
-            return True
-        return next(iter(self.searcher.docs_for_query(wq.And(list(built.words)))), None) is not None
-
-    def execute(self, plan: Built | None, sort: str | None = None) -> SearchResult:
-        """One page of results for ``plan``, with facets (ignoring the category filter) and snippets."""
-        if plan is None:
-            return self.empty()
-        request, searcher = self.request, self.searcher
-        built = plan.query
-        allowed = plan.allowed(searcher)
-        other_filters, category_filter = self.filters()
-        full = wq.And([q for q in (built, other_filters, category_filter) if q is not None])
+    def outcome(
+        self,
+        scores: np.ndarray,
+        matches: np.ndarray,
+        category: np.ndarray | None,
+        complete: bool,
+        by_date: bool,
+    ) -> Outcome:
+        gen, request = self.gen, self.request
+        facet_docs = np.flatnonzero(matches)
+        selected = matches & category if category is not None else matches
+        docs = np.flatnonzero(selected)
         wanted = request.page * request.limit
-        by_date = (sort or request.sort) == "date"
-        collector = searcher.collector(
-            limit=wanted, sortedby="date" if by_date else None, reverse=by_date, groupedby="category",
-            filter=allowed,
-        )  # fmt: skip
-        notices = list(self.parsed.notices)
-        try:
-            limited = TimeLimitCollector(collector, TIME_LIMIT, use_alarm=False)
-            searcher.search_with_collector(full, limited)
-        except TimeLimit:
-            notices.append(LATE)
-        results = collector.results()
-        if category_filter is None:
-            facets = facet_counts(searcher, results.groups("category"))
+        if by_date:
+            keys = np.lexsort((docs, -gen.dates[docs]))
+            top = docs[keys[:wanted]]
         else:
-            unfiltered = wq.And([built, other_filters]) if other_filters is not None else built
-            groups = searcher.search(unfiltered, limit=1, groupedby="category", filter=allowed)
-            facets = facet_counts(searcher, groups.groups("category"))
+            top = top_documents(gen, docs, scores, max(wanted, PHRASE_CANDIDATES))
+        codes = np.bincount(gen.category[facet_docs], minlength=len(gen.category_keys))
+        facets: dict[str, int] = {}
+        for code in np.flatnonzero(codes):
+            name = gen.category_name(int(code), int(facet_docs[gen.category[facet_docs] == code][0]))
+            facets[name] = facets.get(name, 0) + int(codes[code])
+        ordered = dict(sorted(facets.items(), key=lambda item: (-item[1], item[0])))
+        found = {int(d): float(scores[d]) for d in top}
+        return Outcome([int(d) for d in top], found, len(docs), ordered, complete)
+
+    def rank_plan(self, plan: Plan | None) -> Outcome | None:
+        """Score ``plan``, keep the documents matching enough words and passing the filters."""
+        if plan is None:
+            return None
+        gen = self.gen
+        scored = rank(gen, list(plan.words))
+        allowed, category = self.filter_masks()
+        matches = allowed & (scored.counts >= plan.need) & (scored.counts > 0)
+        if plan.need == 1 and len(plan.words) > 2 and not plan.any_term and scored.coverage is not None:
+            matches &= scored.coverage >= ranking.MIN_COVERAGE
+        if plan.excluded is not None:
+            matches &= ~plan.excluded
+        complete = bool(np.any(matches & (scored.counts >= scored.words)))
+        by_date = self.request.sort == "date"
+        found = self.outcome(scored.scores, matches, category, complete, by_date)
+        if not by_date and plan.adjacent:
+            rescore_phrases(gen, found, plan.adjacent)
+        return found
+
+    def finish(self, found: Outcome | None) -> SearchResult:
+        """The page of ``found`` as a result: hits with stored fields and snippets."""
+        if found is None:
+            return self.empty()
+        request = self.request
         start = (request.page - 1) * request.limit
-        words = self.parsed.all_words
-        hits = tuple(make_hit(hit, request.lang, words) for hit in results[start:wanted])
-        return replace(self.empty(), total=len(results), hits=hits, facets=facets, notices=tuple(notices))
+        page = found.order[start : request.page * request.limit]
+        words = self.parsed.all_words + tuple(
+            s for s in (self.gen.analyse("body", pieces(w)[0]) for w in self.parsed.words) if s
+        )
+        hits = tuple(make_hit(self.gen, doc, found.scores.get(doc, 0.0), request.lang, words) for doc in page)
+        return replace(self.empty(), total=found.total, hits=hits, facets=found.facets)
 
 
-def any_term_fallback(run: Run) -> SearchResult:
-    """The first fallback: when the required words matched nothing, articles matching any of them."""
-    return run.execute(build_query(run.ix, run.searcher, run.parsed, any_term=True))
+def top_documents(gen: Generation, docs: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarray:
+    """The ``wanted`` best of ``docs`` by score, then newest, then index order (argpartition)."""
+    if len(docs) > wanted:
+        part = np.argpartition(-scores[docs], wanted - 1)[:wanted]
+        docs = docs[part]
+    order = np.lexsort((docs, -gen.dates[docs], -scores[docs]))
+    return docs[order]
 
 
-def fuzzy_fallback(run: Run, suggestion: str | None) -> SearchResult:
+def rescore_phrases(gen: Generation, found: Outcome, words: tuple[str, ...]) -> None:
+    """The phrase bonus, on the top candidates only: adjacent query words in the title or text."""
+    pattern = phrase_pattern(list(words))
+    if pattern is None:
+        return
+    for doc in found.order[:PHRASE_CANDIDATES]:
+        stored = gen.stored(doc)
+        text = (str(stored.get("title", "")) + "\n" + str(stored.get("body", ""))).lower()
+        if pattern.search(text):
+            found.scores[doc] *= 1.0 + PHRASE_FACTOR
+    head = sorted(found.order[:PHRASE_CANDIDATES], key=lambda d: (-found.scores[d], -gen.dates[d], d))
+    found.order[:PHRASE_CANDIDATES] = head
+
+
+def make_hit(gen: Generation, doc: int, score: float, lang: str, words: tuple[str, ...]) -> Hit:
+    """One result as shown: stored fields, and a snippet highlighting ``words``."""
+    stored = gen.stored(doc)
+    return Hit(
+        slug=stored["slug"],
+        lang=lang,
+        title=stored["title"],
+        category=stored["category_name"],
+        category_key=stored["category"],
+        author=stored["author"],
+        date=stored["date"].date().isoformat(),
+        url=stored["url"],
+        score=score,
+        snippet=folded_snippet(str(stored.get("body", "")), words),
+    )
+
+
+def any_term_fallback(run: Run) -> Outcome | None:
+    """The first fallback: when too few words matched together, articles matching any of them."""
+    return run.rank_plan(build_plan(run.gen, run.parsed, run.synonyms, any_term=True))
+
+
+def fuzzy_fallback(run: Run, suggestion: str | None) -> Outcome | None:
     """The last fallback, when nothing matched at all: the suggested spelling ("did you mean"), else
     each word fuzzily."""
     parsed = run.parsed
@@ -407,96 +484,160 @@ def fuzzy_fallback(run: Run, suggestion: str | None) -> SearchResult:
     else:
         words = parsed.words + parsed.prefixes + tuple(w for p in parsed.phrases for w in p)
         instead = replace(parsed, words=(), prefixes=(), phrases=(), fuzzy=words)
-    return run.execute(build_query(run.ix, run.searcher, instead, any_term=True))
+    return run.rank_plan(build_plan(run.gen, instead, run.synonyms, any_term=True))
+
+
+def correction(gen: Generation, word: str) -> str | None:
+    """The spelling to suggest for an unknown ``word``: the same word with its accents, else the
+    closest word it begins (``sopp``: ``søppel``), else the closest word within two edits, the most
+    frequent among equals; never an ignored (stop) word."""
+    if len(word) < MIN_CORRECTABLE or not word.isalpha() or word in gen.stop:
+        return None
+    spelling = gen.spelling()
+    same = [w for w in spelling.prefixed(word, MAX_EXPANSION) if fold(w) == fold(word) and w != word]
+    if same:
+        return same[0]
+    completions = [
+        w for w in spelling.prefixed(word, MAX_EXPANSION) if w not in gen.stop and len(w) > len(word)
+    ]
+    if completions:
+        return min(completions, key=lambda w: (len(w), -spelling.df[w], w))
+    for _distance, candidate in spelling.corrections(word):
+        return candidate
+    return None
 
 
 class SearchService:
     """Searches the indexes of one knowledge base; reopens an index when it was rebuilt or updated."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, result_cache: int = RESULT_CACHE) -> None:
         self.settings = settings
+        self.result_cache = result_cache  # results kept per generation (0: none, as benchmarks measure)
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[Path, Index]] = {}
-        self._local = threading.local()
+        self._generations: dict[str, Generation] = {}
+        self._retired: dict[str, Generation] = {}
+        self.synonyms = Synonyms(settings)
 
     def index(self, lang: str) -> Index | None:
         """The current index for ``lang``; a rebuilt one (a new link target) is picked up."""
+        try:
+            linked = (self.settings.index_dir / lang).resolve(strict=True)
+        except OSError:
+            linked = None
+        known_ix = self._indexes.get(lang)
+        if known_ix is not None and known_ix[0] == linked:
+            return known_ix[1]  # the same folder: its version was checked when it was opened
         target = current_dir(self.settings, lang)
         if target is None:
             return None
         with self._lock:
-            known = self._indexes.get(lang)
-            if known is None or known[0] != target:
+            known_ix = self._indexes.get(lang)
+            if known_ix is None or known_ix[0] != target:
                 ix = open_index(self.settings, lang)
                 if ix is None:
                     return None
+                if known_ix is not None:
+                    known_ix[1].close()
                 self._indexes[lang] = (target, ix)
             return self._indexes[lang][1]
 
-    def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
-        """A searcher for this thread, reopened when the index gained a new generation."""
+    def generation(self, lang: str) -> Generation | None:
+        """The language's current generation, opened once (a new one after every commit or rebuild)."""
         ix = self.index(lang)
         if ix is None:
             return None
-        cache: dict[str, tuple[Index, Searcher]] = self._local.__dict__.setdefault("cache", {})
-        known = cache.get(lang)
-        if known is not None and known[0] is ix and known[1].up_to_date():
-            return known
-        if known is not None:
-            known[1].close()
-        # A new searcher, not Searcher.refresh(): refresh reuses segment readers and so misses
-        # deletions committed to a segment it already had open.
-        searcher = ix.searcher()
-        cache[lang] = (ix, searcher)
-        return ix, searcher
+        with self._lock:
+            gen = self._generations.get(lang)
+            if gen is not None and gen.ix is ix and gen.searcher.up_to_date():
+                return gen
+            # A new searcher, not Searcher.refresh(): refresh reuses segment readers and so misses
+            # deletions committed to a segment it already had open.
+            fresh = Generation(ix, ix.searcher(), lang)
+            self._generations[lang] = fresh
+            if gen is not None:  # a query may still read the previous one: close the one before it
+                retired = self._retired.pop(lang, None)
+                if retired is not None:
+                    with retired.lock:
+                        retired.searcher.close()
+                self._retired[lang] = gen
+            return fresh
+
+    def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
+        """The current index and its searcher for ``lang``."""
+        gen = self.generation(lang)
+        return (gen.ix, gen.searcher) if gen is not None else None
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Answer ``request``; never raises on what a reader types.
 
         The query is parsed once; the ranking query runs, then, while time is left, each fallback
-        that applies: ``any_term_fallback`` when the required words matched nothing, then
+        that applies: ``any_term_fallback`` when too few words matched together, then
         ``fuzzy_fallback`` (through the "did you mean" spelling) when nothing matched at all.
         """
         parsed = parse_query(request.text)
-        opened = self.searcher(request.lang)
-        if opened is None:
+        gen = self.generation(request.lang)
+        if gen is None:
             return SearchResult(request.text, request.lang, page=request.page, page_size=request.limit,
                                 notices=parsed.notices)  # fmt: skip
-        ix, searcher = opened
-        run = Run(request, parsed, ix, searcher, time.monotonic() + TIME_LIMIT)
+        synonyms = self.synonyms.table(request.lang)
+        key = (request, id(synonyms))
+        with gen.lock:
+            cached: SearchResult | None = gen.results.get(key)
+            if cached is not None:
+                gen.results.move_to_end(key)
+                return cached
+            result = self._search(Run(request, parsed, gen, synonyms, time.monotonic() + TIME_LIMIT))
+            gen.results[key] = result
+            while len(gen.results) > self.result_cache:
+                gen.results.popitem(last=False)
+            return result
+
+    def _search(self, run: Run) -> SearchResult:
+        parsed, gen = run.parsed, run.gen
         if parsed.is_empty:
             return run.browse()
-        built = build_query(ix, searcher, parsed, any_term=False)
-        result = run.execute(built)
-        fallback = "any-term" if built is not None and result.total and not run.complete(built) else None
-        if run.late():  # no second pass once the time is spent (slow query, busy server)
-            return late(replace(result, fallback=fallback if result.total else None))
-        if built is not None and result.total == 0 and built.need > 1:
-            result, fallback = any_term_fallback(run), "any-term"
-        suggestion = None if run.late() else self._suggestion(ix, searcher, parsed)
-        if result.total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):
+        plan = build_plan(gen, parsed, run.synonyms, any_term=False)
+        found = run.rank_plan(plan)
+        fallback = None
+        if (
+            plan is not None
+            and found is not None
+            and found.total
+            and not found.complete
+            and len(plan.words) > 1
+        ):
+            fallback = "any-term"
+        if plan is not None and (found is None or found.total == 0) and plan.need > 1 and not run.late():
+            found, fallback = any_term_fallback(run), "any-term"
+        suggestion = None if run.late() else self.suggestion(gen, parsed)
+        total = found.total if found is not None else 0
+        if total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):
             if run.late():
-                return late(replace(result, fallback=None, suggestion=suggestion))
-            result, fallback = fuzzy_fallback(run, suggestion), "fuzzy"
-        return replace(result, fallback=fallback if result.total else None, suggestion=suggestion)
+                return late(replace(run.finish(found), fallback=None, suggestion=suggestion))
+            found, fallback = fuzzy_fallback(run, suggestion), "fuzzy"
+        result = run.finish(found)
+        result = replace(result, fallback=fallback if result.total else None, suggestion=suggestion)
+        return late(result) if run.late() else result
 
-    @staticmethod
-    def _suggestion(ix: Index, searcher: Searcher, parsed: ParsedQuery) -> str | None:
-        """A corrected query when a word is not in the index's vocabulary ("did you mean")."""
-        reader = searcher.reader()
+    def suggestion(self, gen: Generation, parsed: ParsedQuery) -> str | None:
+        """A corrected query ("did you mean") when a word is unknown, only if it finds articles."""
         changed = False
         words = []
         for word in parsed.words:
-            form = analyze(ix, "exact", word) or word
-            correction = None
-            if reader.doc_frequency("exact", form) == 0:
-                correction = correct_word(reader, form)
-            words.append(correction or word)
-            changed = changed or correction is not None
-        return " ".join(words) if changed else None
+            better = None if known(gen, pieces(word)[0]) else correction(gen, pieces(word)[0])
+            words.append(better or word)
+            changed = changed or better is not None
+        if not changed:
+            return None
+        text = " ".join(words)
+        plan = build_plan(gen, replace(parse_query(text), any_term=True), {}, any_term=True)
+        if plan is None or not np.any(rank(gen, list(plan.words)).counts > 0):
+            return None
+        return text
 
     def suggest(self, text: str, lang: str, limit: int = 8) -> list[Hit]:
-        """Search-as-you-type: the last word counts as a prefix."""
+        """Search-as-you-type: the last word counts as a prefix (through hyphens, accents, compounds)."""
         stripped = text.rstrip()
         if not stripped:
             return []
@@ -505,6 +646,10 @@ class SearchService:
 
     def close(self) -> None:
         with self._lock:
+            for gen in [*self._generations.values(), *self._retired.values()]:
+                gen.searcher.close()
+            self._generations.clear()
+            self._retired.clear()
             for _target, ix in self._indexes.values():
                 ix.close()
             self._indexes.clear()

@@ -27,6 +27,8 @@
   var W_COMPOUND = 0.2;
   var W_GUESS = 0.8;
   var W_LOOSE = 0.4;
+  var W_PRIMARY = 0.8;  /* alternatives weighing this much are the word itself (kb.search.ranking's primary) */
+  var SECONDARY = 0.5;  /* a match only through folding or compound tails: half the score, half the coverage */
 
   /* ---- text analysis: the same tokens as kb.search.words (TOKEN_PATTERN, lowercase, pieces) ---- */
 
@@ -91,6 +93,8 @@
     var stop = data.stop ? data.stop.split(" ") : [];
     for (var i = 0; i < stop.length; i++) this.stop[stop[i]] = true;
     this.scoredCache = Object.create(null);
+    this.synonyms = data.synonyms || {};
+    this.titleCache = Object.create(null);
     this.formsCache = Object.create(null);
     this.dfCache = Object.create(null);
     this.allSurfaces = null;
@@ -277,6 +281,31 @@
     return cached;
   };
 
+  /* The synonyms of a typed word: by the word itself, else by its stem (as the server). */
+  Index.prototype.synonymsOf = function (word, term) {
+    if (Object.prototype.hasOwnProperty.call(this.synonyms, word)) return this.synonyms[word];
+    var found = [];
+    if (term < 0) return found;
+    for (var key in this.synonyms) {
+      if (this.lookup(key) === term) found = found.concat(this.synonyms[key]);
+    }
+    return found;
+  };
+
+  /* The terms of a document's title (the server's title field), looked up once. */
+  Index.prototype.titleTerms = function (doc) {
+    var found = this.titleCache[doc];
+    if (found) return found;
+    found = Object.create(null);
+    var tokens = String(this.docs[doc][this.D.title]).toLowerCase().match(TOKEN) || [];
+    for (var i = 0; i < tokens.length; i++) {
+      var term = this.lookup(joined(tokens[i]));
+      if (term >= 0) found[term] = true;
+    }
+    this.titleCache[doc] = found;
+    return found;
+  };
+
   /* ---- queries ---- */
 
   function unique(values) {
@@ -402,6 +431,12 @@
       found = index.prefixed(text, index.limits.max_expansion);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], 1);
     }
+    /* the authors' synonyms (synonyms/<lang>.yml), a little below the word typed, as the server */
+    var others = index.synonymsOf(text, term);
+    for (i = 0; i < others.length; i++) {
+      var synonym = index.lookup(others[i]);
+      if (synonym >= 0) addAlternative(alternatives, synonym, index.limits.synonym_scale);
+    }
     return alternatives;
   }
 
@@ -456,42 +491,74 @@
     return tags.some(function (t) { return have.indexOf(t) >= 0; });
   }
 
+  /* How many words an article must match, as the server's required_matches(): all of one or two;
+     from three words on the rule is soft (kb.search.ranking): any word may match, and the share of
+     the query's weight an article matches (each word weighted by its rarity, an idf) scales its
+     score, so articles matching most of the words come first. */
   function requiredMatches(words, limits) {
-    if (words <= limits.all_required_up_to) return words;
-    if (words <= limits.one_may_miss_up_to) return words - 1;
-    return 1;
+    return words <= limits.all_required_up_to ? words : 1;
+  }
+
+  function importance(index, alternatives) {
+    var df = 0;
+    for (var term in alternatives) {
+      if (alternatives[term] >= W_PRIMARY) df = Math.max(df, index.scored(+term).docs.length);
+    }
+    var n = index.docs.length;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
   function run(index, parsed, plans, anyTerm, strict) {
-    var n = index.docs.length;
+    var n = index.docs.length, limits = index.limits;
     var scores = new Float64Array(n), counts = new Uint16Array(n), terms = Object.create(null);
+    var covered = new Float64Array(n), titled = new Float64Array(n), weight = 0;
     plans.forEach(function (alternatives) {
-      var seen = new Uint8Array(n);
+      var primary = new Float64Array(n), secondary = new Float64Array(n), seen = [];
+      var inTitle = new Uint8Array(n), imp = importance(index, alternatives);
+      weight += imp;
       for (var term in alternatives) {
         terms[term] = true;
-        var weight = alternatives[term], scored = index.scored(+term);
+        var w = alternatives[term], scored = index.scored(+term), isPrimary = w >= W_PRIMARY;
         for (var i = 0; i < scored.docs.length; i++) {
-          var doc = scored.docs[i];
-          scores[doc] += scored.scores[doc] * weight;
-          if (!seen[doc]) { seen[doc] = 1; counts[doc] += 1; }
+          var doc = scored.docs[i], value = scored.scores[doc] * w;
+          if (isPrimary) {
+            if (value > primary[doc]) primary[doc] = value;
+            if (index.titleTerms(doc)[term]) inTitle[doc] = 1;
+          } else if (value > secondary[doc]) secondary[doc] = value;
+          seen.push(doc);
         }
       }
+      seen.forEach(function (doc) {
+        if (primary[doc] < 0) return;  /* counted already */
+        var matched = primary[doc] > 0 ? 1 : secondary[doc] > 0 ? SECONDARY : 0;
+        if (!matched) return;
+        scores[doc] += primary[doc] > 0 ? primary[doc] : secondary[doc] * SECONDARY;
+        counts[doc] += 1;
+        covered[doc] += matched * imp;
+        if (inTitle[doc]) titled[doc] += imp;
+        primary[doc] = -1;
+      });
     });
     var excluded = new Uint8Array(n);
     parsed.excluded.forEach(function (word) {
       var term = index.lookup(word);
       if (term >= 0) index.scored(term).docs.forEach(function (doc) { excluded[doc] = 1; });
     });
-    /* How many words an article must match, as the server's required_matches(): all of one or two,
-       all but one of three to six (questions carry words no article uses: "deltaker får ikke e-post"),
-       and for longer questions any; a coordination factor (the share of words matched, as Lucene's
-       classic scoring) keeps complete matches ahead of most partial ones. */
     var hits = [], complete = 0;
-    var needed = anyTerm ? 1 : strict ? plans.length : requiredMatches(plans.length, index.limits);
+    var needed = anyTerm ? 1 : strict ? plans.length : requiredMatches(plans.length, limits);
+    var soft = !anyTerm && !strict && plans.length > limits.all_required_up_to;
+    weight = weight || 1;
     for (var doc = 0; doc < n; doc++) {
-      if (excluded[doc] || (plans.length && counts[doc] < needed)) continue;
+      if (excluded[doc] || (plans.length && (counts[doc] < needed || !counts[doc]))) continue;
+      var coverage = covered[doc] / weight, title = titled[doc] / weight;
+      if (soft && coverage < limits.min_coverage) continue;
       if (counts[doc] === plans.length) complete++;
-      hits.push({ doc: doc, score: plans.length ? scores[doc] * counts[doc] / plans.length : 0 });
+      var long = plans.length > limits.long_query;  /* a whole question: coordinated more strictly */
+      var floor = long ? limits.long_floor : limits.coordination_floor;
+      var power = long ? limits.long_power : limits.coordination_power;
+      var factor = Math.pow(floor + (1 - floor) * coverage, power) *
+        (1 + limits.title_factor * Math.pow(title, limits.title_shape));
+      hits.push({ doc: doc, score: plans.length ? scores[doc] * factor : 0 });
     }
     hits.sort(function (a, b) {
       return b.score - a.score || index.docs[b.doc][index.D.day] - index.docs[a.doc][index.D.day] || a.doc - b.doc;
@@ -499,11 +566,25 @@
     return { hits: hits, terms: terms, complete: complete };
   }
 
+  /* "e post" typed apart is the one word "epost" when the articles use it so (as the server). */
+  function joinLetters(index, words) {
+    var out = [];
+    for (var i = 0; i < words.length; i++) {
+      var next = words[i + 1];
+      if (words[i].text.length === 1 && next && index.lookup(words[i].text + next.text) >= 0) {
+        out.push({ text: words[i].text + next.text, prefix: next.prefix });
+        i++;
+      } else out.push(words[i]);
+    }
+    return out;
+  }
+
   /* Search one language's index: words required as requiredMatches() says, else any word,
      else similar spellings; facets, the tag: and category: filters and the page's category. */
   function search(index, text, options) {
     options = options || {};
     var parsed = parseQuery(text, options.asYouType, index.limits);
+    parsed.words = joinLetters(index, parsed.words);
     var filters = parsed.tags.length || parsed.categories.length;
     var plans = [];
     parsed.words.forEach(function (word) {

@@ -1,0 +1,293 @@
+"""The ranking model: a query's words as plans of weighted terms, scored over one generation's arrays.
+
+Each query word becomes a ``WordPlan``: *primary* alternatives (its stem in title, keywords,
+headings and body, its exact form, a synonym, a prefix expansion, the parts of an unknown compound)
+and *secondary* ones (accent-folded form, compound tails, hyphen parts), each a set of
+(field, term, boost). A word's score in an article is the best primary alternative, or, only where
+none matches, the best secondary one scaled down: folding never outranks the exact word.
+
+An article's score is the sum of its word scores times a soft coordination factor (the share of
+the query's weight it matches, each word weighted by its idf, so everyday words count little) and
+a title factor (the share of that weight its title matches). Which articles are results at all is
+``kb.search.query.required_matches``: up to two words all, three to six all but one, longer
+questions any; a plain multi-word query's adjacent words add a phrase bonus to the top candidates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb.search.scoring import Floats, Generation
+from kb.search.words import fold, pieces
+
+Term = tuple[str, str, float]  # field, term, boost
+PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
+EXACT_BOOST = 2.0
+FOLDED_BOOST = 0.6
+COMPOUND_BOOST = 0.5
+SECONDARY = 0.5  # a secondary-only match scores at most half, and counts half in coordination
+SYNONYM_SCALE = 0.9
+DECOMPOUND_SCALE = 0.7
+COORDINATION_POWER = 1.0
+COORDINATION_FLOOR = 0.5  # the factor of an article matching none of the weight (1: no coordination)
+IMPORTANCE_POWER = 1.0  # idf ** this: how much rarer words weigh more in coordination
+LONG_QUERY = 5  # more words than this: a whole question, coordinated more strictly
+LONG_FLOOR = 0.3
+LONG_POWER = 3.0
+MIN_COVERAGE = 0.0  # three words or more: the share of the query's weight a result must match
+TITLE_FACTOR = 3.0
+TITLE_SHAPE = 2.0  # title coverage ** this: a title matching most of the query's weight counts most
+PHRASE_FACTOR = 0.3
+PHRASE_CANDIDATES = 40
+MIN_PART = 3
+DECOMPOUND_LANGUAGES = ("nb", "nn", "no", "sv", "da")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a word can match: terms summed (times ``scale``); ``parts`` all required (compounds)."""
+
+    terms: tuple[Term, ...]
+    scale: float = 1.0
+    parts: tuple[tuple[Term, ...], ...] = ()
+
+
+@dataclass
+class WordPlan:
+    """What one query word matches, and how much it weighs in coordination."""
+
+    text: str
+    primary: list[Alternative] = field(default_factory=list)
+    secondary: list[Alternative] = field(default_factory=list)
+    mask: np.ndarray | None = None  # a quoted phrase: only these documents match
+    importance: float = 1.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A query's scores over every document, and which documents match how many words."""
+
+    scores: Floats
+    counts: np.ndarray
+    words: int
+    coverage: Floats | None = None
+
+
+def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
+    """The primary terms of a word: its stem in the weighted fields and its exact form."""
+    terms: list[Term] = [(name, stem, boost) for name, boost in PRIMARY_FIELDS]
+    if exact:
+        terms.append(("exact", exact, EXACT_BOOST))
+    return tuple(terms)
+
+
+def importance(gen: Generation, df: int) -> float:
+    """An idf: how much a word with ``df`` articles tells (a word no article has, the most)."""
+    return float(math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5)) ** IMPORTANCE_POWER)
+
+
+def stem_df(gen: Generation, stem: str) -> int:
+    """Articles with ``stem`` in any weighted field (the offline index counts the same union)."""
+    docs = [gen.postings(name, stem).docs for name, _boost in PRIMARY_FIELDS]
+    return len(np.unique(np.concatenate(docs))) if any(len(d) for d in docs) else 0
+
+
+def known(gen: Generation, word: str) -> bool:
+    """Whether ``word`` occurs in the index as typed, by its stem, or accent-folded."""
+    exact = gen.analyse("exact", word)
+    stem = gen.analyse("body", word)
+    if exact and gen.postings("exact", exact).df:
+        return True
+    if stem and any(gen.postings(name, stem).df for name, _b in PRIMARY_FIELDS):
+        return True
+    folded = gen.analyse("folded", word)
+    return bool(folded and gen.postings("folded", folded).df)
+
+
+def split_compound(gen: Generation, word: str) -> tuple[str, str] | None:
+    """An unknown Nordic compound as two words the articles use (``varetelling``: ``vare`` +
+    ``telling``; a linking ``s`` or ``e`` dropped), the split whose parts are most frequent."""
+    best: tuple[float, tuple[str, str]] | None = None
+    for at in range(MIN_PART, len(word) - MIN_PART + 1):
+        right = word[at:]
+        for left in {word[:at], *([word[: at - 1]] if word[at - 1] in "se" and at - 1 >= MIN_PART else [])}:
+            dfs = [gen.postings("exact", part).df for part in (left, right)]
+            if min(dfs) == 0:
+                continue
+            value = math.sqrt(dfs[0] * dfs[1]) * (len(left) + len(right))
+            if best is None or value > best[0]:
+                best = (value, (left, right))
+    return best[1] if best else None
+
+
+def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) -> WordPlan | None:
+    """The plan of one typed word; None for a word the index ignores (a stop word)."""
+    joined = pieces(word)[0]
+    stem = gen.analyse("body", joined)
+    exact = gen.analyse("exact", joined)
+    if stem is None or exact is None:
+        return None
+    plan = WordPlan(word)
+    plan.primary.append(Alternative(stem_terms(stem, exact)))
+    folded = gen.analyse("folded", joined)
+    if folded:
+        plan.secondary.append(Alternative((("folded", folded, FOLDED_BOOST),)))
+    plan.secondary.append(Alternative((("compound", stem, COMPOUND_BOOST),)))
+    if fold(exact) != exact:  # typed with accents, written without (café, cafe)
+        plan.secondary.append(Alternative((("exact", fold(exact), FOLDED_BOOST),)))
+    for synonym in synonyms_of(gen, joined, stem, synonyms):
+        alternative = synonym_alternative(gen, synonym)
+        if alternative is not None:
+            plan.primary.append(alternative)
+    df = stem_df(gen, stem) or gen.postings("exact", exact).df
+    if not df and gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and not known(gen, joined):
+        split = split_compound(gen, joined)
+        if split is not None:
+            parts = []
+            for part in split:
+                part_stem = gen.analyse("body", part) or part
+                parts.append(stem_terms(part_stem, part))
+            plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
+            df = min(gen.postings("exact", p).df for p in split)
+    plan.importance = importance(gen, df)
+    return plan
+
+
+def synonyms_of(
+    gen: Generation, word: str, stem: str, synonyms: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The synonyms of a typed word: by the word itself, else by its stem (``abonnemanget`` finds
+    the line of ``abonnemang``)."""
+    if word in synonyms:
+        return synonyms[word]
+    found: list[str] = []
+    for key, others in synonyms.items():
+        if gen.analyse("body", key) == stem:
+            found.extend(o for o in others if o not in found)
+    return tuple(found)
+
+
+def synonym_alternative(gen: Generation, synonym: str) -> Alternative | None:
+    """A synonym (one word) as a primary alternative, scored a little below the word typed."""
+    joined = pieces(synonym)[0]
+    stem = gen.analyse("body", joined)
+    if stem is None:
+        return None
+    return Alternative(stem_terms(stem, gen.analyse("exact", joined)), SYNONYM_SCALE)
+
+
+def expansion_plan(gen: Generation, text: str, words: list[str], compound: list[str]) -> WordPlan:
+    """A prefix (or fuzzy) word: each of its expansions a primary alternative, compound tails secondary."""
+    plan = WordPlan(text)
+    best_df = 0
+    for word in words:
+        stem = gen.analyse("body", word) or word
+        plan.primary.append(Alternative(stem_terms(stem, word)))
+        best_df = max(best_df, gen.postings("exact", word).df)
+    for tail in compound:
+        plan.secondary.append(Alternative((("compound", tail, COMPOUND_BOOST),)))
+    plan.importance = importance(gen, best_df)
+    return plan
+
+
+def _alternative_scores(gen: Generation, alternative: Alternative, title: np.ndarray | None) -> Floats:
+    scores = np.zeros(gen.size, dtype=np.float32)
+    titled = np.zeros(gen.size, dtype=bool)
+    for name, term, boost in alternative.terms:
+        posting = gen.postings(name, term)
+        if posting.df:
+            scores[posting.docs] += posting.scores * boost
+            if name == "title":
+                titled[posting.docs] = True
+    if alternative.parts:
+        every = np.ones(gen.size, dtype=bool)
+        every_title = np.ones(gen.size, dtype=bool)
+        for part in alternative.parts:
+            has = np.zeros(gen.size, dtype=bool)
+            has_title = np.zeros(gen.size, dtype=bool)
+            for name, term, _boost in part:
+                docs = gen.postings(name, term).docs
+                has[docs] = True
+                if name == "title":
+                    has_title[docs] = True
+            every &= has
+            every_title &= has_title
+        scores[~every] = 0.0
+        titled = every_title
+    if title is not None:
+        title |= titled & (scores > 0)
+    return (scores * alternative.scale).astype(np.float32)
+
+
+def score_words(gen: Generation, plans: list[WordPlan]) -> tuple[Scored, Floats, Floats]:
+    """Each document's summed word scores, matched-word counts, coverage and title coverage."""
+    total = np.zeros(gen.size, dtype=np.float32)
+    counts = np.zeros(gen.size, dtype=np.int32)
+    covered = np.zeros(gen.size, dtype=np.float32)
+    titled = np.zeros(gen.size, dtype=np.float32)
+    weight = sum(p.importance for p in plans) or 1.0
+    for plan in plans:
+        title = np.zeros(gen.size, dtype=bool)
+        primary = np.zeros(gen.size, dtype=np.float32)
+        for alternative in plan.primary:
+            primary = np.maximum(primary, _alternative_scores(gen, alternative, title))
+        secondary = np.zeros(gen.size, dtype=np.float32)
+        for alternative in plan.secondary:
+            secondary = np.maximum(secondary, _alternative_scores(gen, alternative, None))
+        word = np.where(primary > 0, primary, secondary * SECONDARY)
+        matched = np.where(primary > 0, 1.0, np.where(secondary > 0, SECONDARY, 0.0)).astype(np.float32)
+        if plan.mask is not None:
+            word = np.where(plan.mask, word, 0.0).astype(np.float32)
+            matched = np.where(plan.mask, matched, 0.0).astype(np.float32)
+            title &= plan.mask
+        total += word
+        counts += matched > 0
+        covered += matched * plan.importance
+        titled += title * plan.importance
+    return (
+        Scored(total, counts, len(plans)),
+        (covered / weight).astype(np.float32),
+        (titled / weight).astype(np.float32),
+    )
+
+
+def coordination_shape(words: int) -> tuple[float, float]:
+    """The coordination factor's floor and power for a query of ``words`` words: soft for the short
+    queries readers type, stricter for whole questions (more words carry more noise)."""
+    if words > LONG_QUERY:
+        return LONG_FLOOR, LONG_POWER
+    return COORDINATION_FLOOR, COORDINATION_POWER
+
+
+def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
+    """The final scores: word scores times coordination and title factors."""
+    scored, coverage, title = score_words(gen, plans)
+    floor, power = coordination_shape(len(plans))
+    coordination = (floor + (1.0 - floor) * coverage) ** power
+    factor = coordination * (1.0 + TITLE_FACTOR * title**TITLE_SHAPE)
+    return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words, coverage)
+
+
+# The accented letters a folded letter stands for in lowercased text (one character each).
+ACCENTED = {"a": "aåäáàâ", "o": "oøöóòô", "e": "eéèêë", "u": "uüúùû", "i": "iíìîï", "n": "nñ", "c": "cç"}
+
+
+def loose(word: str) -> str:
+    """A regex for a folded word in lowercased text: each letter with its accented forms, hyphens
+    allowed between letters (``epost`` matches ``e-post``, ``soppel`` matches ``søppel``)."""
+    letters = [f"[{ACCENTED[c]}]" if c in ACCENTED else re.escape(c) for c in word]
+    return "-?".join(letters)
+
+
+def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Adjacent query words in stored text (each word's first letters), for the phrase bonus."""
+    heads = [loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
+    if len(heads) < 2:
+        return None
+    pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in itertools.pairwise(heads)]
+    return re.compile("|".join(pairs))
