@@ -217,7 +217,7 @@ class Readers:
         flushed = recorder.close()
         stats = recorder.stats()
         dropped = stats["dropped"] + self._dropped_early
-        level = logging.WARNING if dropped or stats["failed"] or not flushed else logging.INFO
+        level = logging.WARNING if dropped or stats["failed"] or not flushed else logging.DEBUG
         log.log(
             level, "kb: reader data of process %d: %d written, %d dropped (queue full), %d failed, %d left",
             os.getpid(), stats["written"], dropped, stats["failed"], stats["queued"],
