@@ -498,8 +498,11 @@ def start_nginx(site: Path, prefix: Path, port: int, workers: int) -> subprocess
 
 
 def article_paths(site: Path) -> list[str]:
-    """Every article page of the built site, every language: ``/<lang>/articles/<slug>/``."""
-    pages = sorted(site.glob("*/articles/*/index.html"))
+    """Every article page of the built site, every language: ``/<lang>/articles/<slug>/``; not the
+    redirect pages the export writes at an article's old addresses (aliases: the server's 301s)."""
+    pages = sorted(
+        p for p in site.glob("*/articles/*/index.html") if 'http-equiv="refresh"' not in p.read_text()
+    )
     return [f"/{quote(p.parent.parent.parent.name)}/articles/{quote(p.parent.name)}/" for p in pages]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -165,6 +166,11 @@ def run_production(
     defaults = production_options(host, port, workers, threads)
     given = {name: value for name, value in defaults.items() if name in explicit_options(explicit)}
     app = create_app(settings)
+    # Everything loaded so far (articles, indexes, templates) lives as long as the server: out of the
+    # cyclic collector's way, so its full passes stay short under load, and pages shared with the
+    # forked workers are not copied when the collector would touch them.
+    gc.collect()
+    gc.freeze()
     config_file = gunicorn_config_file(settings)
 
     class Server(Application):  # type: ignore[misc]
