@@ -185,6 +185,7 @@ def run() -> None:
     url = f"sqlite:///{database}"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     base_env["KB_SECRET_KEY"] = "bench"
+    base_env["KB_TRUSTED_HOSTS"] = HOST  # production refuses to start without a host setting
     result: dict[str, Any] = {
         "seconds": args.seconds,
         "connections": args.connections,

@@ -8,13 +8,12 @@ free whatever readers type.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
-POLL = 0.01  # seconds between looks for a free slot
 DEFAULT_LIMIT = 2  # searches at once per process; the rest of its threads keep serving pages
 DEFAULT_WAIT = 0.25  # seconds a search may wait for a slot before it is refused
 RETRY_AFTER = 2  # seconds, in the 503's Retry-After header
@@ -27,27 +26,32 @@ class SearchGate:
         self.limit = max(1, limit)
         self.wait = wait
         self.refused = 0
-        self._slots = threading.BoundedSemaphore(self.limit)
+        self._slots: threading.BoundedSemaphore | None = None
+        self._owner = 0
+        self._making = threading.Lock()
+
+    def semaphore(self) -> threading.BoundedSemaphore:
+        """This process's semaphore, made on first use after a fork: under gevent workers
+        ``threading`` is patched by then, so waiting for a slot yields to other requests instead
+        of holding the event loop, and waiters are served first come, first served."""
+        if self._slots is None or self._owner != os.getpid():
+            with self._making:
+                if self._slots is None or self._owner != os.getpid():
+                    self._slots, self._owner = threading.BoundedSemaphore(self.limit), os.getpid()
+        return self._slots
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[bool]:
-        """Yields True with a slot held for the search, or False when none came free in time.
-
-        It never blocks in the semaphore: under gevent workers the semaphore (made before the fork)
-        is a real one, and a blocking wait would hold the whole event loop; ``time.sleep`` between
-        looks yields to other requests there (gevent patches it) and to other threads here.
-        """
-        deadline = time.monotonic() + self.wait
-        while not self._slots.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                self.refused += 1
-                yield False
-                return
-            time.sleep(POLL)
+        """Yields True with a slot held for the search, or False when none came free in time."""
+        slots = self.semaphore()
+        if not slots.acquire(timeout=self.wait):
+            self.refused += 1
+            yield False
+            return
         try:
             yield True
         finally:
-            self._slots.release()
+            slots.release()
 
 
 def off_the_loop(call: Callable[[], T]) -> T:
