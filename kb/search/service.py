@@ -563,6 +563,13 @@ class SearchService:
                 self._retired[lang] = gen
             return fresh
 
+    def warm(self, lang: str) -> None:
+        """Open ``lang``'s current generation and build its spelling tables now, not in the first
+        reader's search (a worker process calls this once before it takes requests)."""
+        gen = self.generation(lang)
+        if gen is not None:
+            gen.spelling().deletes()
+
     def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
         """The current index and its searcher for ``lang``."""
         gen = self.generation(lang)

@@ -7,6 +7,7 @@ free whatever readers type.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import threading
@@ -20,38 +21,63 @@ RETRY_AFTER = 2  # seconds, in the 503's Retry-After header
 
 
 class SearchGate:
-    """Counts the searches under way in this process and refuses those past ``limit``."""
+    """Counts the searches under way in this process and refuses those past ``limit``.
+
+    Waiting searches are served first come, first served: a freed slot goes to the longest waiter,
+    never to a search that just arrived (with a plain semaphore, new arrivals kept taking the freed
+    slots under load and waiters ran out of time though searches took milliseconds).
+    """
 
     def __init__(self, limit: int = DEFAULT_LIMIT, wait: float = DEFAULT_WAIT) -> None:
         self.limit = max(1, limit)
         self.wait = wait
         self.refused = 0
-        self._slots: threading.BoundedSemaphore | None = None
+        self._busy = 0
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+        self._lock: threading.Lock | None = None
         self._owner = 0
-        self._making = threading.Lock()
 
-    def semaphore(self) -> threading.BoundedSemaphore:
-        """This process's semaphore, made on first use after a fork: under gevent workers
-        ``threading`` is patched by then, so waiting for a slot yields to other requests instead
-        of holding the event loop, and waiters are served first come, first served."""
-        if self._slots is None or self._owner != os.getpid():
-            with self._making:
-                if self._slots is None or self._owner != os.getpid():
-                    self._slots, self._owner = threading.BoundedSemaphore(self.limit), os.getpid()
-        return self._slots
+    def lock(self) -> threading.Lock:
+        """This process's lock, made on first use after a fork: under gevent workers ``threading``
+        is patched by then, so a wait yields to other requests instead of holding the event loop."""
+        if self._lock is None or self._owner != os.getpid():
+            self._lock, self._owner = threading.Lock(), os.getpid()
+            self._busy, self._waiting = 0, collections.deque()
+        return self._lock
+
+    def acquire(self) -> bool:
+        with self.lock():
+            if self._busy < self.limit and not self._waiting:
+                self._busy += 1
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(self.wait):
+            return True  # the slot was handed over by release()
+        with self.lock():
+            if turn.is_set():  # handed over just as the time ran out
+                return True
+            self._waiting.remove(turn)
+        return False
+
+    def release(self) -> None:
+        with self.lock():
+            if self._waiting:
+                self._waiting.popleft().set()  # the slot passes on; busy stays the same
+            else:
+                self._busy -= 1
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[bool]:
         """Yields True with a slot held for the search, or False when none came free in time."""
-        slots = self.semaphore()
-        if not slots.acquire(timeout=self.wait):
+        if not self.acquire():
             self.refused += 1
             yield False
             return
         try:
             yield True
         finally:
-            slots.release()
+            self.release()
 
 
 def off_the_loop(call: Callable[[], T]) -> T:

@@ -173,10 +173,17 @@ def run_production(
     gc.freeze()
     config_file = gunicorn_config_file(settings)
 
+    def warm_worker(worker: Any) -> None:
+        """In each worker, after the fork: open the search indexes and their spelling tables before
+        the first reader waits for them (never before the fork: open index files are per process)."""
+        for lang in settings.languages:
+            app.extensions["kb"].search.warm(lang)
+
     class Server(Application):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in defaults.items():
                 self.cfg.set(key, value)
+            self.cfg.set("post_worker_init", warm_worker)
             parser = self.cfg.parser()
             env_args = parser.parse_args(self.cfg.get_cmd_args_from_env())
             chosen = env_args.config or (str(config_file) if config_file else None)

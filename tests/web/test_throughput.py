@@ -130,3 +130,25 @@ def test_searches_are_answered_again_once_a_slot_is_free(app: Flask, client: Fla
         assert admitted  # one slot taken, one still free
         assert client.get("/nb/search?q=passord").status_code == 200
     assert client.get("/api/search?q=passord&lang=nb").status_code == 200
+
+
+def test_a_freed_slot_goes_to_the_reader_who_waited_not_to_a_newcomer() -> None:
+    gate = SearchGate(limit=1, wait=2.0)
+    assert gate.acquire()
+    waited = threading.Event()
+
+    def waiter() -> None:
+        if gate.acquire():
+            waited.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    while not gate._waiting:  # the waiter is in line
+        threading.Event().wait(0.01)
+    gate.release()
+    gate.wait = 0.05
+    assert not gate.acquire()  # the newcomer does not jump the line
+    thread.join(5)
+    assert waited.is_set()
+    gate.release()
+    assert gate.acquire()  # and once it is done, the slot is free again
