@@ -45,6 +45,7 @@ sys.path.insert(0, str(BENCH))
 
 # kb imports: all of them here, to re-point in one place when the modules move.
 from business_central import LANGUAGES, convert  # noqa: E402
+from relevance import SNOWBALL  # noqa: E402
 
 from kb.content.config import load_settings  # noqa: E402
 from kb.content.loader import load_library  # noqa: E402
@@ -53,14 +54,7 @@ from kb.search.indexing import update_indexes  # noqa: E402
 from kb.search.service import SearchRequest, SearchService  # noqa: E402
 
 QUESTIONS = BENCH / "data" / "bc_questions.yml"
-STEMMERS = {
-    "en": "english",
-    "nb": "norwegian",
-    "nn": "norwegian",
-    "no": "norwegian",
-    "sv": "swedish",
-    "da": "danish",
-}
+STEMMERS = SNOWBALL  # PyStemmer's language names, by kb language code (bench/relevance.py)
 STOPWORDS = {
     "english": STOPWORDS_EN,
     "norwegian": STOPWORDS_NORWEGIAN,
