@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import time
 import zipfile
 from collections.abc import Callable
@@ -265,9 +266,14 @@ def write_zip(folder: Path, target: Path) -> Path:
     return temporary
 
 
-def _size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
+def _tally(folder: Path) -> tuple[int, int, int]:
+    """A build folder's files, their bytes, and how many are linked from the previous build (one walk)."""
+    files = size = linked = 0
+    for path in folder.rglob("*"):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode):
+            files, size, linked = files + 1, size + info.st_size, linked + (info.st_nlink > 1)
+    return files, size, linked
 
 
 # --- reusing the previous build ---------------------------------------------------------------
@@ -593,7 +599,7 @@ class Exporter:
             self.previous = PreviousBuild.read(out) if self.reuse else PreviousBuild()
             staging.mkdir()
             pages, sizes = self.write(staging, progress)
-            reused = sum(1 for f in staging.rglob("*") if f.is_file() and f.stat().st_nlink > 1)
+            files, size, reused = _tally(staging)  # before the swap: the old build still shares links
             if zip_file is not None:
                 archive = write_zip(staging, zip_file.absolute())
             swap_in(staging, out)
@@ -609,7 +615,6 @@ class Exporter:
                     shutil.rmtree(leftover, ignore_errors=True)
                 elif leftover is not None and leftover.exists():
                     leftover.unlink()
-        files, size = _size(out)
         seconds = time.perf_counter() - started
         return BuildReport(out, pages, files, size, seconds, tuple(sizes), reused=reused)
 

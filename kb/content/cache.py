@@ -101,6 +101,8 @@ class ArticleCache:
             return
         hashes = {str(p): file_digest(p) or "" for p in depends}  # "": missing, until it appears
         payload = pickle.dumps(Entry(outcome, hashes), protocol=pickle.HIGHEST_PROTOCOL)
+        # Not kb.content.files.atomic_write_bytes: an entry needs no fsync or lock (a lost or torn
+        # one is caught by its digest and rebuilt), and thousands of fsyncs would slow a cold load.
         target = self.path(key)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
