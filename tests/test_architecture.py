@@ -37,8 +37,8 @@ HOMES: dict[str, tuple[str, ...]] = {
     "werkzeug": ("kb.web", "kb.export"),
     "jinja2": ("kb.web", "kb.export"),  # Flask's template engine
     "markupsafe": ("kb.web",),  # Flask's escaping: the server-drawn SVG charts (kb.web.charts)
-    "gunicorn": ("kb.web.server",),
-    "gevent": ("kb.web.gate",),  # searches off the event loop of gevent workers
+    "gunicorn": ("kb.web.server", "kb.web.worker"),
+    "gevent": ("kb.web.gate", "kb.web.worker"),  # searches off the loop; the fair worker
     "sqlalchemy": ("kb.store",),
     "psycopg": ("kb.store",),
     "numpy": ("kb.search",),

@@ -106,7 +106,7 @@ def test_the_server_logs_its_start_and_every_request(server: tuple[int, Path, Pa
     log = err.read_text(encoding="utf-8")
     assert "articles in 3 languages" in log
     assert f"gunicorn settings from {root / 'gunicorn.conf.py'}" in log
-    assert "workers: 1, worker class: gevent" in log
+    assert "workers: 1, worker class: kb.web.worker.FairGeventWorker" in log
     assert f"http://127.0.0.1:{port}/" in log
     access = out.read_text(encoding="utf-8")
     assert "from-env GET /sv/ HTTP/1.1 200" in access
