@@ -8,6 +8,7 @@ import html
 import itertools
 import math
 import re
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -574,6 +575,23 @@ class SearchService:
         """The current index and its searcher for ``lang``."""
         gen = self.generation(lang)
         return (gen.ix, gen.searcher) if gen is not None else None
+
+    def cached(self, request: SearchRequest) -> SearchResult | None:
+        """The result of ``request`` if it is in the current generation's result cache, else None.
+
+        Cheap and never waits for a search under way (the cache is read without the generation's
+        lock), so a web worker may answer repeated searches without handing them to a thread.
+        """
+        gen = self.generation(request.lang)
+        if gen is None:
+            return None
+        key = (request, id(self.synonyms.table(request.lang)))
+        found: SearchResult | None = gen.results.get(key)
+        if found is not None:
+            # KeyError: evicted just now by a search in another thread; still a good answer.
+            with contextlib.suppress(KeyError):
+                gen.results.move_to_end(key)
+        return found
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Answer ``request``; never raises on what a reader types.

@@ -17,6 +17,7 @@ from kb.search.words import TOKEN_PATTERN, pieces, strip_invisible
 from kb.settings import Settings
 
 Table = dict[str, tuple[str, ...]]
+NO_SYNONYMS: Table = {}  # the one table of a language without synonyms (results are cached by its id)
 FOLDER = "synonyms"
 
 
@@ -94,14 +95,14 @@ class Synonyms:
         try:
             stamp = os.stat(path).st_mtime
         except OSError:
-            return {}
+            return NO_SYNONYMS
         known = self._tables.get(lang)
         if known is not None and known[0] == stamp:
             return known[1]
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            return {}
+            return NO_SYNONYMS
         table = parse_synonyms(text, str(path), Problems())
         self._tables[lang] = (stamp, table)
         return table

@@ -85,11 +85,13 @@ def search() -> Response:
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
     service, wanted = state().search, SearchRequest(text, lang, category=category, page=page)
-    with state().gate.slot() as admitted:
-        if not admitted:
-            return busy()
-        started = time.perf_counter()
-        result = off_the_loop(lambda: service.search(wanted))
+    started = time.perf_counter()
+    result = service.cached(wanted)  # a repeated search: no slot, no thread needed
+    if result is None:
+        with state().gate.slot() as admitted:
+            if not admitted:
+                return busy()
+            result = off_the_loop(lambda: service.search(wanted))
     record_search(text, lang, result, time.perf_counter() - started, "api")
     return cached(jsonify(result.to_json()))
 

@@ -13,12 +13,15 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request
 
 MIN_GZIP_BYTES = 512  # smaller bodies gain nothing from gzip (kb.web.headers uses it too)
 DEFAULT_BUDGET = 64 * 1024 * 1024  # bytes of page bodies (plain and gzipped) per process
+# Search pages have a cache of their own, so that readers typing endless new queries can never
+# push the article pages out.
+SEARCH_BUDGET = 16 * 1024 * 1024
 PageKey = tuple[str, str, str]
 
 
@@ -29,16 +32,19 @@ class CachedPage:
     body: bytes
     gzipped: bytes | None
     etag: str
+    # What the page was rendered from besides its key, when that can change within a content
+    # generation (a search page's result: the page is reused only for that very result object).
+    source: object = field(default=None, compare=False)
 
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped or b"")
 
     @classmethod
-    def of(cls, html: str) -> CachedPage:
+    def of(cls, html: str, source: object = None) -> CachedPage:
         body = html.encode("utf-8")
         gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-        return cls(body, gzipped, hashlib.sha256(body).hexdigest()[:32])
+        return cls(body, gzipped, hashlib.sha256(body).hexdigest()[:32], source)
 
 
 class PageCache:

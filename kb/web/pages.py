@@ -117,12 +117,17 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         if page is None:
             page = CachedPage.of(view(*args, **kwargs))
             cache.put(key, page)
-        response = Response(page.body, mimetype="text/html")
-        response.set_etag(page.etag)
-        response.gzipped = page.gzipped  # type: ignore[attr-defined]
-        return response
+        return page_response(page)
 
     return serve
+
+
+def page_response(page: CachedPage) -> Response:
+    """A cached page as a response: its ETag, and its gzipped form for ``headers.compress``."""
+    response = Response(page.body, mimetype="text/html")
+    response.set_etag(page.etag)
+    response.gzipped = page.gzipped  # type: ignore[attr-defined]
+    return response
 
 
 @bp.route("/")
@@ -264,7 +269,10 @@ def category_param(library: Library, lang: str, value: str) -> Category | None:
 
 
 @bp.route("/<lang>/search")
-def search() -> str | tuple[str, int, dict[str, str]]:
+def search() -> Response | tuple[str, int, dict[str, str]]:
+    """The search page. A search whose result is already in the search service's result cache
+    (readers' searches repeat a lot) skips the gate and the thread pool, and its page, rendered once
+    for that result, comes from the search page cache; every search is recorded all the same."""
     settings, library = state().settings, state().library
     text = request.args.get("q", "")[:500]
     chosen = category_param(library, g.lang, request.args.get("category", ""))
@@ -275,11 +283,19 @@ def search() -> str | tuple[str, int, dict[str, str]]:
         request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
         service = state().search
         started = time.perf_counter()
-        with state().gate.slot() as admitted:
-            result = off_the_loop(lambda: service.search(request_)) if admitted else None
-            busy = not admitted
+        result = service.cached(request_)
+        if result is None:
+            with state().gate.slot() as admitted:
+                result = off_the_loop(lambda: service.search(request_)) if admitted else None
+                busy = not admitted
         if result is not None:
             record_search(text, g.lang, result, time.perf_counter() - started, "page")
+    caching = not busy and not current_app.debug and not current_app.config.get("KB_OFFLINE")
+    key = page_key()
+    if caching:
+        kept = state().search_pages.get(key)
+        if kept is not None and kept.source is result:
+            return page_response(kept)
     by_name = {c.name: c for c in library.categories_in(g.lang)}
 
     def same(code: str) -> str:
@@ -300,7 +316,10 @@ def search() -> str | tuple[str, int, dict[str, str]]:
     )
     if busy:  # too many searches at once in this process: the reader is asked to try again
         return body, 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
-    return body
+    rendered = CachedPage.of(body, source=result)
+    if caching:
+        state().search_pages.put(key, rendered)
+    return page_response(rendered)
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:

@@ -19,7 +19,7 @@ from kb.model import Library
 from kb.search.service import SearchService
 from kb.settings import Settings
 from kb.web.gate import SearchGate
-from kb.web.pagecache import PageCache
+from kb.web.pagecache import SEARCH_BUDGET, PageCache
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -36,6 +36,7 @@ class State:
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     assets: dict[str, str] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache, init=False)  # this content generation's pages
+    search_pages: PageCache = field(default_factory=lambda: PageCache(SEARCH_BUDGET), init=False)
     gate: SearchGate = field(default_factory=SearchGate)  # searches at once in this process
 
     @property

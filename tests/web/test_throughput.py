@@ -75,6 +75,38 @@ def test_new_content_is_a_new_generation_with_an_empty_cache(app: Flask, client:
     assert kb_state(app).pages is not old.pages
 
 
+def test_a_repeated_search_is_one_page_until_its_answer_changes(app: Flask, client: FlaskClient) -> None:
+    url = "/nb/search?q=passord"
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
+    assert "reset-password" in first.get_data(as_text=True)
+    cache = kb_state(app).search_pages
+    assert (cache.misses, cache.hits) == (1, 1)
+    assert client.get(url + "&page=1").status_code == 200 and cache.misses == 2  # its own page
+    # A synonym added by the site's editor changes what "hemmeligord" finds: the page follows at once.
+    before = client.get("/nb/search?q=hemmeligord").get_data(as_text=True)
+    assert "reset-password" not in before
+    synonyms = kb_state(app).settings.root / "synonyms"
+    synonyms.mkdir(exist_ok=True)
+    (synonyms / "nb.yml").write_text("passord: [hemmeligord]\n", encoding="utf-8")
+    after = client.get("/nb/search?q=hemmeligord").get_data(as_text=True)
+    assert "reset-password" in after
+
+
+def test_readers_typing_new_searches_never_push_articles_out_of_memory(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.get(ARTICLE)
+    pages = kb_state(app).pages
+    kb_state(app).search_pages.budget = 50_000  # a few search pages' worth
+    for number in range(60):
+        assert client.get(f"/nb/search?q=passord+{number}").status_code == 200
+    assert kb_state(app).search_pages.used <= 50_000
+    client.get(ARTICLE)
+    assert pages.hits == 1 and len(pages) == 1
+
+
 def test_the_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used() -> None:
     page = CachedPage.of("<p>" + "x" * 2000 + "</p>")
     cache = PageCache(budget=page.size * 2)
