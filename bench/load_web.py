@@ -90,21 +90,28 @@ PATHOLOGICAL = [
 # code, and print one JSON line from the ``done`` hook (latencies in microseconds).
 LUA = r"""
 local paths = {%(paths)s}
+local unique = %(unique)s  -- append a word never sent before, so no cache can answer
 local threads = {}
 wrk.headers["Accept-Encoding"] = "gzip"
 
 function setup(thread)
   table.insert(threads, thread)
   thread:set("offset", (#threads - 1) * 7919)
+  thread:set("tag", #threads)
 end
 
 function init(args)
   position = offset or 0
+  sent = 0
   statuses = {}
 end
 
 function request()
   position = position %% #paths + 1
+  if unique then
+    sent = sent + 1
+    return wrk.format("GET", paths[position] .. "%%20zq" .. (tag or 0) .. "x" .. sent)
+  end
   return wrk.format("GET", paths[position])
 end
 
@@ -354,12 +361,14 @@ def read_queries(source: Path = QUERIES_FILE) -> list[tuple[str, str]]:
 # wrk runs.
 
 
-def lua_script(folder: Path, name: str, paths: list[str]) -> Path:
+def lua_script(folder: Path, name: str, paths: list[str], unique: bool = False) -> Path:
+    """A wrk script rotating over ``paths``; with ``unique``, each request's query gets a word of its
+    own (the paths must end in a query) so that neither result nor page caches can answer it."""
     script = folder / f"{name}.lua"
     # Paths are percent-encoded ASCII, so a JSON string is a valid Lua string.
     assert all(p.isascii() for p in paths), "paths must be percent-encoded"
     listed = ",\n".join(json.dumps(p) for p in paths)
-    script.write_text(LUA % {"paths": listed}, encoding="utf-8")
+    script.write_text(LUA % {"paths": listed, "unique": "true" if unique else "false"}, encoding="utf-8")
     return script
 
 
@@ -528,6 +537,9 @@ def table(report: dict[str, Any]) -> str:
     mixed = report["mixed"]
     row("mixed: kb article pages", MIXED_CONNECTIONS, mixed["article"])
     row("mixed: kb pathological searches", MIXED_CONNECTIONS, mixed["pathological"])
+    unique = report["mixed_uncached"]
+    row("mixed, uncached: kb article pages", MIXED_CONNECTIONS, unique["article"])
+    row("mixed, uncached: new pathological", MIXED_CONNECTIONS, unique["pathological"])
     for level, result in report["nginx"].items():
         row("nginx: exported article pages", level, result)
     lines.append(
@@ -562,6 +574,7 @@ def run(options: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     article_lua = lua_script(scripts, "articles", articles)
     search_lua = lua_script(scripts, "searches", searches)
     pathological_lua = lua_script(scripts, "pathological", pathological)
+    unique_lua = lua_script(scripts, "pathological-unique", pathological, unique=True)
     levels, seconds, threads = options.levels, options.seconds, options.wrk_threads
 
     report: dict[str, Any] = {
@@ -602,6 +615,15 @@ def run(options: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             server.pid,
         )
         report["mixed"] = {"article": article_run, "pathological": abuse_run}
+        say(f"mixed, uncached: articles on {MIXED_CONNECTIONS} + pathological searches never sent before …")
+        article_run, abuse_run = measure(
+            url,
+            [(article_lua, MIXED_CONNECTIONS), (unique_lua, MIXED_CONNECTIONS)],
+            seconds,
+            threads,
+            server.pid,
+        )
+        report["mixed_uncached"] = {"article": article_run, "pathological": abuse_run}
     finally:
         stop_session(server)
 
@@ -669,7 +691,7 @@ def main() -> None:
     print(json.dumps(report, indent=2, ensure_ascii=False))
     say(table(report))
     quiet = [r for kind in ("article", "search") for r in report[kind].values()]
-    if any(r["errors"] for r in [*quiet, report["mixed"]["article"]]):
+    if any(r["errors"] for r in [*quiet, report["mixed"]["article"], report["mixed_uncached"]["article"]]):
         sys.exit(1)
 
 
