@@ -5,7 +5,9 @@ wrk (Debian's C load generator: a Python client would measure itself on this 2-c
 
 1. search pages and article pages, recording off (``KB_READER_DATA=off``) and on, in alternating
    rounds; p50/p99 per kind and mode, and every search recorded (the server is stopped with SIGTERM,
-   which flushes the queue);
+   which flushes the queue). Each kind runs twice: saturating (wrk as fast as it can: the p99 then
+   follows throughput, and recording costs ~5 % of the CPU) and paced (``--paced-rate``, about half
+   of what two workers take, as a site runs);
 2. overload: the database stalls (its write lock held elsewhere) under a search load, with a queue of
    5 and of 10,000 records per worker: the records dropped (from the workers' stop logs) and p99;
    and the cost of one ``Recorder.record()`` call;
@@ -58,29 +60,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def lua_script(folder: Path, name: str, paths: list[str]) -> Path:
-    """A wrk script that cycles through ``paths``."""
+def lua_script(folder: Path, name: str, paths: list[str], delay_ms: float = 0.0) -> Path:
+    """A wrk script that cycles through ``paths``; with ``delay_ms``, each connection waits that long
+    before each request (a paced load: the rate a site runs at, below what the server can take)."""
     listed = ",\n".join(json.dumps(p) for p in paths)
     script = folder / f"{name}.lua"
+    paced = f"delay = function()\n  return {delay_ms:.3f}\nend\n" if delay_ms else ""
     script.write_text(
         f"local paths = {{\n{listed}\n}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n",
+        "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+        + paced,
         encoding="utf-8",
     )
     return script
 
 
-def targets(root: Path, folder: Path) -> dict[str, Path]:
+def targets(root: Path, folder: Path, connections: int, paced_rate: int) -> dict[str, Path]:
+    """The saturating scripts ("search", "article") and, with ``paced_rate``, the same paced to about
+    that many requests per second in all ("search paced", "article paced")."""
     searches = [f"/{lang}/search?q={quote(q)}" for lang, qs in QUERIES.items() for q in qs]
     articles = [
         f"/{lang}/articles/{p.stem}/"
         for lang in QUERIES
         for p in sorted((root / "articles" / lang).glob("*.md"))
     ]
-    return {
+    scripts = {
         "search": lua_script(folder, "search", searches),
         "article": lua_script(folder, "article", articles),
     }
+    if paced_rate:
+        delay = 1000.0 * connections / paced_rate
+        scripts["search paced"] = lua_script(folder, "search-paced", searches, delay)
+        scripts["article paced"] = lua_script(folder, "article-paced", articles, delay)
+    return scripts
 
 
 class Server:
@@ -171,6 +183,10 @@ def run() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--paced-rate", type=int, default=2000,
+        help="requests/s of the paced runs, about half of what 2 workers take (0: saturating runs only)",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -180,7 +196,7 @@ def run() -> None:
     shutil.copytree(REPO / "articles", root / "articles")
     shutil.copy(REPO / "kb.yml", root / "kb.yml")
     subprocess.run([KB, "--root", str(root), "index", "--rebuild"], check=True, capture_output=True)
-    scripts = targets(root, folder)
+    scripts = targets(root, folder, args.connections, args.paced_rate)
     database = root / "instance" / "kb.sqlite3"
     url = f"sqlite:///{database}"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
@@ -193,9 +209,7 @@ def run() -> None:
     }
 
     # 1. recording on vs off, alternating rounds
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        m: {"search": [], "article": []} for m in ("off", "on")
-    }
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {m: {k: [] for k in scripts} for m in ("off", "on")}
     lost_on = []
     for _round in range(args.rounds):
         for mode in ("off", "on"):
@@ -211,8 +225,10 @@ def run() -> None:
             if mode == "on":
                 # wrk counts the requests answered within its time; a few more may be in flight then.
                 stored = rows(url)["searches"]
-                lost_on.append(max(0, measured["search"]["requests"] - stored))
-    for kind in ("search", "article"):
+                answered = sum(found["requests"] for k, found in measured.items() if k.startswith("search"))
+                lost_on.append(max(0, answered - stored))
+    result["paced_rate"] = args.paced_rate
+    for kind in scripts:
         p99_off = median(r["p99_ms"] for r in runs["off"][kind])
         p99_on = median(r["p99_ms"] for r in runs["on"][kind])
         result[kind] = {

@@ -3,12 +3,12 @@ suggestions, and one named function per fallback."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import itertools
 import math
 import re
-import contextlib
 import threading
 import time
 from dataclasses import dataclass, field, replace

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,6 +21,7 @@ SOURCES: frozenset[str] = frozenset({"page", "api", "suggest-final"})
 # Controls, format characters (soft hyphen, zero-width space) and lone surrogates carry no meaning in a
 # query, and NUL or a surrogate cannot even be stored in PostgreSQL text or encoded as UTF-8.
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # ASCII's Cc, less the whitespace ones
 
 
 def utc_now() -> datetime:
@@ -33,6 +36,9 @@ def as_utc(moment: datetime) -> datetime:
 
 def _clean_text(text: str, limit: int, *, fold_case: bool) -> str:
     """One pass of cleaning: NFC, drop invisible characters, optionally lower-case, collapse, cap."""
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        # The usual query: NFC and the invisible characters do not apply (same result, ~10x faster).
+        return " ".join((text.lower() if fold_case else text).split())[:limit].strip()
     text = unicodedata.normalize("NFC", text)
     text = "".join(
         " " if ch.isspace() else ch
@@ -56,6 +62,7 @@ def _fixed_point(text: str, limit: int, *, fold_case: bool) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # readers' queries repeat; the writer cleans each one once
 def normalize_query(query: str, limit: int = MAX_QUERY_LENGTH) -> str:
     """A query as reports count it: NFC, lower-case, whitespace collapsed, at most ``limit`` characters."""
     return _fixed_point(query, limit, fold_case=True)

@@ -25,6 +25,7 @@ from kb.search.service import SearchResult
 from kb.settings import Settings
 from kb.store import Record, Recorder, SearchRecord, Store, database_url, voter_hash
 from kb.store.recorder import DEFAULT_QUEUE_SIZE
+from kb.web.gate import off_the_loop
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,11 @@ class Readers:
             self._opened.set()
             return
         self._purge(store)
-        recorder = Recorder(store, maxsize=self.queue_size) if self.queue_size else Recorder(store)
+        # Under gevent workers the writer is a greenlet: its batches are written in gevent's thread
+        # pool (off_the_loop), or every commit, and every wait for SQLite's write lock, would stop
+        # the worker's requests (bench/readers_load.py: with the database locked, searches fell
+        # from 4,200/s to 850/s and some timed out).
+        recorder = Recorder(store, maxsize=self.queue_size or DEFAULT_QUEUE_SIZE, offload=off_the_loop)
         atexit.register(self._close, recorder)  # a graceful stop (SIGTERM, worker exit) writes the queue
         with self._lock:
             self._store, self._recorder, self._failed_at = store, recorder, 0.0
