@@ -136,18 +136,22 @@ class Readers:
     # each process (after gunicorn's fork): a slow or unreachable database never holds up a request.
 
     def _start_opening(self) -> None:
+        # Nothing may wait while holding self._lock: it is a plain lock, made before gunicorn forks
+        # (so before gevent patches threading), and starting a thread waits (under gevent it yields
+        # to the loop). A greenlet that then wanted the lock blocked its worker for good: one worker
+        # in three froze at its first search (bench/readers_load.py, half the throughput).
         with self._lock:
             if self._pid != os.getpid():  # first use in this process (or a forked child)
                 self._pid, self._store, self._recorder, self._opening = os.getpid(), None, None, None
                 self._opened, self._pending, self._failed_at = threading.Event(), [], 0.0
                 self._dropped_early = 0
-            if self._recorder is not None or (self._opening is not None and self._opening.is_alive()):
-                return
+            if self._recorder is not None or (self._opening is not None and not self._opened.is_set()):
+                return  # open, or being opened
             if self._failed_at and time.monotonic() - self._failed_at < RETRY_AFTER:
                 return
             self._opened.clear()
-            self._opening = threading.Thread(target=self._open, name="kb-store-open", daemon=True)
-            self._opening.start()
+            opening = self._opening = threading.Thread(target=self._open, name="kb-store-open", daemon=True)
+        opening.start()
 
     def _open(self) -> None:
         try:

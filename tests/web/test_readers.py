@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -198,3 +199,28 @@ def test_a_stalled_or_missing_database_never_slows_a_search(
     assert down.test_client().get("/en/search?q=password").status_code == 200
     with down.app_context():
         assert readers().recorder(wait=10) is None
+
+
+def test_the_store_is_opened_without_holding_the_readers_lock(
+    site_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under gevent workers starting a thread yields to other requests; with the (plain, made before
+    # the fork) lock held, the opening thread then waited for it forever and froze its worker.
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'reader-data.sqlite3'}")
+    app = create_app(load_settings(site_root), index=False)
+    held_at_start: list[bool] = []
+    original_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name == "kb-store-open":
+            with app.app_context():
+                held_at_start.append(readers()._lock.locked())
+        original_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    assert app.test_client().get("/en/search?q=password").status_code == 200
+    with app.app_context():
+        recorder = readers().recorder(wait=30)
+        assert recorder is not None and recorder.flush()
+        assert recorder.store.count_rows()["searches"] == 1
+    assert held_at_start == [False]
