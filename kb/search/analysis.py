@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 # 7: kb.model.slugify keeps letters of every script (category, author and tag terms change).
 # 8: hyphenated words joined only in the main fields (parts in the compound field), the folded field
 #    holds only words folding changes, link text to other articles left out, columns for the scorer.
-ANALYSIS_VERSION = 8
+# 9: positions kept only in title and body; the folded field analyses only non-ASCII words.
+ANALYSIS_VERSION = 9
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
