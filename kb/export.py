@@ -504,7 +504,8 @@ class Exporter:
         kind, start, stop = job
         if kind != "pages":
             synonyms = Synonyms(self.settings).table(kind)
-            return write_offline_index(folder, kind, self.library.in_language(kind), synonyms)
+            cache = self.settings.instance_dir / "cache" / f"offline-{kind}.pickle"
+            return write_offline_index(folder, kind, self.library.in_language(kind), synonyms, cache)
         for page in pages[start:stop]:
             target = folder / page.file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)

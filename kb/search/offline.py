@@ -13,13 +13,23 @@ page loads. Both files set a global from ``JSON.parse("…")`` (faster to load t
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.content.files import atomic_write_bytes
 from kb.model import Article, slugify
-from kb.search.analysis import MAX_SUFFIX_WORD, MIN_SUFFIX, MIN_SUFFIX_WORD, stem_analyzer, stopwords
+from kb.search.analysis import (
+    ANALYSIS_VERSION,
+    MAX_SUFFIX_WORD,
+    MIN_SUFFIX,
+    MIN_SUFFIX_WORD,
+    stem_analyzer,
+    stopwords,
+)
 from kb.search.indexing import WEIGHTS, article_document
 from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS
 from kb.search.ranking import (
@@ -136,6 +146,67 @@ def _postings(entries: list[tuple[int, int]], bits: int) -> str:
     return varints(packed)
 
 
+# One article's words, body term counts and weighted title/keyword/heading terms.
+ArticleTerms = tuple[frozenset[str], dict[str, int], dict[str, float]]
+TermCache = dict[str, ArticleTerms]
+TERMS_VERSION = 1  # change with article_terms or the stemming (ANALYSIS_VERSION is part of the key)
+
+
+def article_terms(article: Article, stem: Stemmer) -> ArticleTerms:
+    """What the offline index takes from one article (the server's fields, analysed as the server does)."""
+    fields = article_document(article)
+    words: set[str] = set()
+    counts: dict[str, int] = {}
+    for token, n in word_counts(str(fields["body"])).items():
+        words.add(token)
+        for term in stem.terms(token):
+            counts[term] = counts.get(term, 0) + n
+    weighted: dict[str, float] = {}
+    for name in ("title", "keywords", "headings"):
+        for token, n in word_counts(str(fields[name])).items():
+            words.add(token)
+            for term in stem.terms(token):
+                weighted[term] = weighted.get(term, 0.0) + WEIGHTS[name] * n
+    return frozenset(words), counts, weighted
+
+
+def terms_key(article: Article) -> str:
+    """Everything ``article_terms`` reads, hashed: the language, the texts and the analysis versions."""
+    parts = [
+        str(ANALYSIS_VERSION), str(TERMS_VERSION), article.lang, article.title, article.headings_text,
+        article.text, "\x1f".join(article.keywords), "\x1f".join(article.tags),
+        "\x1f".join(segment.text for segment in article.segments),
+    ]  # fmt: skip
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def read_term_cache(path: Path) -> TermCache:
+    """The cache of article terms at ``path``: empty when missing, damaged or foreign (never trusted
+    without its digest)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    digest, payload = data[:32], data[32:]
+    if len(data) < 32 or hashlib.sha256(payload).digest() != digest:
+        return {}
+    try:
+        found = pickle.loads(payload)
+    except Exception:  # a cache from another kb version: rebuilt
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_term_cache(path: Path, cache: TermCache) -> None:
+    """Keep ``cache`` at ``path`` (temporary file and rename); a folder that refuses only costs time."""
+    payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, hashlib.sha256(payload).digest() + payload)
+    except OSError:
+        pass
+
+
 @dataclass
 class _Collected:
     """What one pass over a language's articles gathers."""
@@ -147,20 +218,10 @@ class _Collected:
     words: set[str] = field(default_factory=set)
     lengths: int = 0
 
-    def add(self, article: Article, stem: Stemmer) -> None:
+    def add(self, article: Article, terms: ArticleTerms) -> None:
         number = len(self.docs)
-        fields = article_document(article)
-        counts: dict[str, int] = {}
-        for token, n in word_counts(str(fields["body"])).items():
-            self.words.add(token)
-            for term in stem.terms(token):
-                counts[term] = counts.get(term, 0) + n
-        weighted: dict[str, float] = {}
-        for name in ("title", "keywords", "headings"):
-            for token, n in word_counts(str(fields[name])).items():
-                self.words.add(token)
-                for term in stem.terms(token):
-                    weighted[term] = weighted.get(term, 0.0) + WEIGHTS[name] * n
+        words, counts, weighted = terms
+        self.words.update(words)
         for term, tf in counts.items():
             self.body.setdefault(term, []).append((number, min(tf, MAX_BODY_TF)))
         for term, weight in weighted.items():
@@ -228,14 +289,27 @@ def query_limits() -> dict[str, float]:
 
 
 def build_offline_index(
-    lang: str, articles: Iterable[Article], synonyms: Mapping[str, tuple[str, ...]] | None = None
+    lang: str,
+    articles: Iterable[Article],
+    synonyms: Mapping[str, tuple[str, ...]] | None = None,
+    known: TermCache | None = None,
 ) -> OfflineIndex:
     """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights,
-    with the language's synonyms (``kb.search.synonyms``) applied as the server applies them."""
+    with the language's synonyms (``kb.search.synonyms``) applied as the server applies them.
+    ``known`` holds articles' terms from earlier builds; the ones used now are put back in it."""
     stem = Stemmer(lang)
     found = _Collected()
+    used: TermCache = {}
     for article in sorted(articles, key=lambda a: a.slug):
-        found.add(article, stem)
+        if known is None:
+            found.add(article, article_terms(article, stem))
+            continue
+        key = terms_key(article)
+        used[key] = known.get(key) or article_terms(article, stem)
+        found.add(article, used[key])
+    if known is not None:  # what this build used, and only that, is kept for the next one
+        known.clear()
+        known.update(used)
     stop = set(stopwords(lang))
     forms, irregular = _vocabulary(found, stem, stop)
     terms = sorted(set(found.body) | set(found.meta), key=js_sort_key)
@@ -273,9 +347,17 @@ def write_offline_index(
     lang: str,
     articles: Iterable[Article],
     synonyms: Mapping[str, tuple[str, ...]] | None = None,
+    cache: Path | None = None,
 ) -> IndexSize:
-    """Write ``<lang>/search/index.js`` and ``text.js`` under ``folder``; say how big they are."""
-    built = build_offline_index(lang, articles, synonyms)
+    """Write ``<lang>/search/index.js`` and ``text.js`` under ``folder``; say how big they are.
+
+    With ``cache`` (a file in the instance folder), each article's terms are kept there, so an
+    export after one changed article analyses that article only.
+    """
+    known = read_term_cache(cache) if cache is not None else None
+    built = build_offline_index(lang, articles, synonyms, known)
+    if cache is not None and known is not None:
+        write_term_cache(cache, known)
     index, text = built.index_js.encode("utf-8"), built.text_js.encode("utf-8")
     target = folder / lang / "search"
     target.mkdir(parents=True, exist_ok=True)
