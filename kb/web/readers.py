@@ -154,8 +154,10 @@ class Readers:
         opening.start()
 
     def _open(self) -> None:
+        # Connecting, migrating and purging wait for the database (SQLite's write lock, a remote
+        # server): under gevent workers in a real thread, or the worker's requests would wait too.
         try:
-            store = Store.open(self.url)
+            store = off_the_loop(lambda: Store.open(self.url))
         except Exception:  # any driver error: reader data waits, pages and searches go on
             log.exception("kb: the reader-data store cannot be opened; nothing is recorded for now")
             with self._lock:
@@ -166,7 +168,7 @@ class Readers:
                 self._pending, self._failed_at = [], time.monotonic()
             self._opened.set()
             return
-        self._purge(store)
+        off_the_loop(lambda: self._purge(store))
         # Under gevent workers the writer is a greenlet: its batches are written in gevent's thread
         # pool (off_the_loop), or every commit, and every wait for SQLite's write lock, would stop
         # the worker's requests (bench/readers_load.py: with the database locked, searches fell
