@@ -351,6 +351,6 @@ def test_regression_second_passes_respect_the_search_deadline(
     slow = "qqzzqq xxyyxx"  # no match: would run the any-term, spelling and fuzzy passes
     assert service.search(SearchRequest(slow, "en")).notices == ()
     monkeypatch.setattr(kb.search.service, "TIME_LIMIT", 0.0)
-    result = service.search(SearchRequest(slow, "en"))
+    result = service.search(SearchRequest("zzqqzz yyxxyy", "en"))  # another query: not in the result cache
     assert [n.message for n in result.notices] == [kb.search.service.LATE.message]
     assert result.fallback is None and result.suggestion is None
