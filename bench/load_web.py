@@ -606,24 +606,14 @@ def run(options: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             for level in levels:
                 say(f"kb {kind} pages, {level} connection(s), {seconds:g} s …")
                 (report[kind][str(level)],) = measure(url, [(script, level)], seconds, threads, server.pid)
-        say(f"mixed: articles on {MIXED_CONNECTIONS} + pathological searches on {MIXED_CONNECTIONS} …")
-        article_run, abuse_run = measure(
-            url,
-            [(article_lua, MIXED_CONNECTIONS), (pathological_lua, MIXED_CONNECTIONS)],
-            seconds,
-            threads,
-            server.pid,
-        )
-        report["mixed"] = {"article": article_run, "pathological": abuse_run}
-        say(f"mixed, uncached: articles on {MIXED_CONNECTIONS} + pathological searches never sent before …")
-        article_run, abuse_run = measure(
-            url,
-            [(article_lua, MIXED_CONNECTIONS), (unique_lua, MIXED_CONNECTIONS)],
-            seconds,
-            threads,
-            server.pid,
-        )
-        report["mixed_uncached"] = {"article": article_run, "pathological": abuse_run}
+        for name, abuse, what in (
+            ("mixed", pathological_lua, "pathological searches"),
+            ("mixed_uncached", unique_lua, "pathological searches never sent before"),
+        ):
+            say(f"{name}: articles on {MIXED_CONNECTIONS} + {what} on {MIXED_CONNECTIONS} …")
+            loads = [(article_lua, MIXED_CONNECTIONS), (abuse, MIXED_CONNECTIONS)]
+            article_run, abuse_run = measure(url, loads, seconds, threads, server.pid)
+            report[name] = {"article": article_run, "pathological": abuse_run}
     finally:
         stop_session(server)
 
