@@ -162,6 +162,19 @@ def rewrite_xml(text: str, page: Page) -> str:
     return PLACEHOLDER_URL.sub(replace, text)
 
 
+def link_path(base: str, target: str) -> str:
+    """The site path a link on the page at ``base`` points to (no scheme, not an anchor).
+
+    Most article links are absolute paths (``/en/articles/x/#part``): they are their own path, and
+    ``urljoin`` for each of them was 0.8 s of a warm Business Central build (39,000 links).
+    """
+    if target.startswith("/") and not target.startswith("//"):
+        path = urlsplit(target).path
+        if "/." not in path:  # no dot segments to resolve: urljoin would return it as it is
+            return unquote(path)
+    return unquote(urlsplit(urljoin(base, target)).path)
+
+
 def broken_links(library: Library, files: set[str]) -> list[BrokenLink]:
     """Each article link or image whose target is not among ``files`` (site paths of the export)."""
     found: dict[tuple[str, str], BrokenLink] = {}
@@ -169,8 +182,7 @@ def broken_links(library: Library, files: set[str]) -> list[BrokenLink]:
         for target in article.links:
             if not target or target.startswith("#") or SCHEME.match(target):
                 continue
-            path = unquote(urlsplit(urljoin(article.url, target)).path)
-            if file_for(path) not in files:
+            if file_for(link_path(article.url, target)) not in files:
                 found.setdefault((article.path, target), BrokenLink(article.path, target))
     return list(found.values())
 

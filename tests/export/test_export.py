@@ -16,12 +16,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kb.export
 from kb.cli import cli
 from kb.content.loader import load_library
 from kb.errors import ExportError
-from kb.export import MANIFEST, MARKER, PLACEHOLDER, BuildReport, Exporter, file_for, relative
+from kb.export import MANIFEST, MARKER, PLACEHOLDER, BuildReport, Exporter, file_for, link_path, relative
 from kb.model import Library
 from kb.search.indexing import update_indexes
 from kb.search.offline import CONTINUED, TERMINAL, Stemmer, varints
@@ -572,3 +574,11 @@ def test_a_new_build_is_exchanged_with_the_old_one_in_one_step(tmp_path: Path) -
     swap_in(new, old)  # and back, leaving nothing beside it
     assert (old / "index.html").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+@given(
+    st.sampled_from(["/en/articles/a/", "/nb/categories/b/"]),
+    st.text(alphabet="/.#?%ab-20", max_size=30).map(lambda s: "/" + s),
+)
+def test_the_link_checks_shortcut_resolves_like_urljoin(base: str, target: str) -> None:
+    assert link_path(base, target) == unquote(urlsplit(urljoin(base, target)).path)
