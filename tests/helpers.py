@@ -14,6 +14,10 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner, Result
+
+from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.search.indexing import update_indexes
@@ -244,3 +248,42 @@ def audit(text: str) -> list[str]:
     parser.feed(text)
     parser.close()
     return parser.problems
+
+
+def kb_cli(root: Path, *args: str) -> Result:
+    """``kb --root ROOT ARGS…`` run in-process, whatever its exit code."""
+    return CliRunner().invoke(cli, ["--root", str(root), *args])
+
+
+def kb_ok(root: Path, *args: str) -> Result:
+    """``kb --root ROOT ARGS…`` that must succeed (its output is the failure message)."""
+    result = kb_cli(root, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def article_catalog(root: Path, lang: str) -> Path:
+    return root / "locales" / lang / "LC_MESSAGES" / "articles.po"
+
+
+def translate(root: Path, lang: str, table: dict[str, str]) -> None:
+    """A translator's work: the msgstr of each msgid in ``table`` in ``lang``'s article catalog."""
+    path = article_catalog(root, lang)
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    for message in catalog:
+        if message.id in table:
+            message.string = table[message.id]
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+
+
+def catalog_kb(root: Path, article_text: str) -> Path:
+    """A knowledge base in nb and en with one nb article, extracted and its en catalog made."""
+    (root / "kb.yml").write_text("languages: [nb, en]\ndefault_language: nb\n", encoding="utf-8")
+    folder = root / "articles" / "nb"
+    folder.mkdir(parents=True)
+    (folder / "endre-passord.md").write_text(article_text, encoding="utf-8")
+    kb_ok(root, "i18n", "extract")
+    kb_ok(root, "i18n", "update", "--lang", "en")
+    return root

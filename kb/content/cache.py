@@ -19,19 +19,18 @@ import contextlib
 import hashlib
 import logging
 import os
-import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kb.content.files import checked_pickle, unpickle_checked
 from kb.errors import ContentError
 from kb.model import Article
 
 log = logging.getLogger(__name__)
 
-FORMAT = b"KBC1"  # the entry layout: magic, sha256 of the payload, the pickled payload
-DIGEST = 32
+FORMAT = b"KBC1"  # the entry layout (kb.content.files.checked_pickle): magic, sha256, payload
 Outcome = tuple[Article | None, list[ContentError]]
 
 
@@ -100,14 +99,13 @@ class ArticleCache:
         if not self.writable:
             return
         hashes = {str(p): file_digest(p) or "" for p in depends}  # "": missing, until it appears
-        payload = pickle.dumps(Entry(outcome, hashes), protocol=pickle.HIGHEST_PROTOCOL)
         # Not kb.content.files.atomic_write_bytes: an entry needs no fsync or lock (a lost or torn
         # one is caught by its digest and rebuilt), and thousands of fsyncs would slow a cold load.
         target = self.path(key)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
+            temporary.write_bytes(checked_pickle(Entry(outcome, hashes), FORMAT))
             os.replace(temporary, target)
         except OSError as exc:
             self.writable = False  # say it once, then read and render as if there were no cache
@@ -133,15 +131,7 @@ class ArticleCache:
             data = path.read_bytes()
         except OSError:
             return None
-        payload = data[len(FORMAT) + DIGEST :]
-        header_ok = (
-            data.startswith(FORMAT)
-            and data[len(FORMAT) : len(FORMAT) + DIGEST] == hashlib.sha256(payload).digest()
-        )
-        try:
-            entry = pickle.loads(payload) if header_ok else None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            entry = None  # written by another version of kb whose classes differ
+        entry = unpickle_checked(data, FORMAT)
         if not isinstance(entry, Entry):
             log.info("article cache entry %s is damaged or foreign: rebuilt", path.name)
             with contextlib.suppress(OSError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Iterator
@@ -91,3 +93,24 @@ def locked(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the lock
+
+
+def checked_pickle(value: object, header: bytes) -> bytes:
+    """``value`` pickled behind ``header`` and the payload's SHA-256, for caches kb keeps for itself:
+    read back with ``unpickle_checked``, a torn, damaged or foreign file is never trusted."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return header + hashlib.sha256(payload).digest() + payload
+
+
+def unpickle_checked(data: bytes, header: bytes) -> object | None:
+    """What ``checked_pickle`` made of ``data``; None when the header or digest do not match or the
+    payload was pickled by a version of kb whose classes differ."""
+    start = len(header) + hashlib.sha256().digest_size
+    payload = data[start:]
+    if not data.startswith(header) or data[len(header) : start] != hashlib.sha256(payload).digest():
+        return None
+    try:
+        value: object = pickle.loads(payload)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return value

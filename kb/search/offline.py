@@ -15,12 +15,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.content.files import atomic_write_bytes
+from kb.content.files import atomic_write_bytes, checked_pickle, unpickle_checked
 from kb.model import Article, slugify
 from kb.search.analysis import (
     ANALYSIS_VERSION,
@@ -180,29 +179,23 @@ def terms_key(article: Article) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+TERMS_FORMAT = b"KBT1"
+
+
 def read_term_cache(path: Path) -> TermCache:
-    """The cache of article terms at ``path``: empty when missing, damaged or foreign (never trusted
-    without its digest)."""
+    """The cache of article terms at ``path``: empty when missing, damaged or foreign."""
     try:
-        data = path.read_bytes()
+        found = unpickle_checked(path.read_bytes(), TERMS_FORMAT)
     except OSError:
-        return {}
-    digest, payload = data[:32], data[32:]
-    if len(data) < 32 or hashlib.sha256(payload).digest() != digest:
-        return {}
-    try:
-        found = pickle.loads(payload)
-    except Exception:  # a cache from another kb version: rebuilt
         return {}
     return found if isinstance(found, dict) else {}
 
 
 def write_term_cache(path: Path, cache: TermCache) -> None:
     """Keep ``cache`` at ``path`` (temporary file and rename); a folder that refuses only costs time."""
-    payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, hashlib.sha256(payload).digest() + payload)
+        atomic_write_bytes(path, checked_pickle(cache, TERMS_FORMAT))
     except OSError:
         pass
 
@@ -301,11 +294,8 @@ def build_offline_index(
     found = _Collected()
     used: TermCache = {}
     for article in sorted(articles, key=lambda a: a.slug):
-        if known is None:
-            found.add(article, article_terms(article, stem))
-            continue
         key = terms_key(article)
-        used[key] = known.get(key) or article_terms(article, stem)
+        used[key] = (known or {}).get(key) or article_terms(article, stem)
         found.add(article, used[key])
     if known is not None:  # what this build used, and only that, is kept for the next one
         known.clear()

@@ -84,14 +84,10 @@ def search() -> Response:
     lang, page = language_arg(), page_arg()
     category = request.args.get("category") or None
     text = text_arg(required=category is None)
-    service, wanted = state().search, SearchRequest(text, lang, category=category, page=page)
     started = time.perf_counter()
-    result = service.cached(wanted)  # a repeated search: no slot, no thread needed
+    result = state().answer(SearchRequest(text, lang, category=category, page=page))
     if result is None:
-        with state().gate.slot() as admitted:
-            if not admitted:
-                return busy()
-            result = off_the_loop(lambda: service.search(wanted))
+        return busy()
     record_search(text, lang, result, time.perf_counter() - started, "api")
     return cached(jsonify(result.to_json()))
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from kb.i18n import closest_language, format_date, language_name, published_language, translations
 from kb.model import Article, Category, Library
 from kb.search.service import SearchRequest
-from kb.web.gate import RETRY_AFTER, off_the_loop
+from kb.web.gate import RETRY_AFTER
 from kb.web.pagecache import CachedPage, page_key
 from kb.web.readers import record_search
 from kb.web.state import state
@@ -280,14 +280,11 @@ def search() -> Response | tuple[str, int, dict[str, str]]:
     result = None
     busy = False
     if text.strip() or chosen is not None:
-        request_ = SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
-        service = state().search
         started = time.perf_counter()
-        result = service.cached(request_)
-        if result is None:
-            with state().gate.slot() as admitted:
-                result = off_the_loop(lambda: service.search(request_)) if admitted else None
-                busy = not admitted
+        result = state().answer(
+            SearchRequest(text, g.lang, category=chosen.key if chosen else None, page=page)
+        )
+        busy = result is None
         if result is not None:
             record_search(text, g.lang, result, time.perf_counter() - started, "page")
     caching = not busy and not current_app.debug and not current_app.config.get("KB_OFFLINE")

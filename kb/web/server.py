@@ -118,12 +118,11 @@ def production_options(host: str, port: int, workers: int, threads: int) -> dict
     and 200 half-sent ones still timed it out, because a thread stays with a connection that has
     sent part of a request. With gevent an idle or half-sent connection is a parked greenlet: 200 of
     each kind, and 200 trickling a header every 2 s, left ``GET /nb/`` at a few milliseconds.
-    The cost: CPU-bound work (a search, at most 1 s by its time limit) holds its worker's event loop
-    while it runs. A per-worker cap on concurrent searches fits on top (greenlets switch only at
-    I/O, so a plain counter answering 503 over the cap is race-free); moving searches to gevent's
-    thread pool is the next step if measurements call for it. The worker is gevent's with one
-    change (kb.web.worker.FairGeventWorker): it yields after every request, so a busy keep-alive
-    connection cannot keep the others waiting (article p99 at 16 connections: 110 ms -> 6 ms).
+    CPU-bound work (a search, at most 1 s by its time limit) would hold its worker's event loop, so
+    searches run in gevent's thread pool, at most a few at once per worker (kb.web.gate: 503 over
+    the cap). The worker is gevent's with one change (kb.web.worker.FairGeventWorker): it yields
+    after every request, so a busy keep-alive connection cannot keep the others waiting (article
+    p99 at 16 connections: 110 ms -> 6 ms).
     """
     return {
         "bind": f"{host}:{port}",

@@ -16,9 +16,9 @@ from flask import current_app
 
 from kb.content.loader import LoadResult
 from kb.model import Library
-from kb.search.service import SearchService
+from kb.search.service import SearchRequest, SearchResult, SearchService
 from kb.settings import Settings
-from kb.web.gate import SearchGate
+from kb.web.gate import SearchGate, off_the_loop
 from kb.web.pagecache import SEARCH_BUDGET, PageCache
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +42,15 @@ class State:
     @property
     def library(self) -> Library:
         return self.loaded.library
+
+    def answer(self, request: SearchRequest) -> SearchResult | None:
+        """The result of ``request``: from the result cache when readers asked it before (no slot,
+        no thread), else searched in a gate slot off the event loop; None when the gate refused."""
+        found = self.search.cached(request)
+        if found is not None:
+            return found
+        with self.gate.slot() as admitted:
+            return off_the_loop(lambda: self.search.search(request)) if admitted else None
 
     @cached_property
     def media(self) -> frozenset[str]:

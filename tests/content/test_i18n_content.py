@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
-from click.testing import CliRunner, Result
+from babel.messages.pofile import read_po
 
-from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.i18n import format_date
-from tests.helpers import REPO
+from tests.helpers import REPO, catalog_kb, kb_cli, kb_ok, translate
 
 ARTICLE = """---
 title: Endre passord
@@ -30,32 +28,9 @@ Les mer i [hjelpen](../reset-password/).
 """
 
 
-def run(root: Path, *args: str) -> Result:
-    result = CliRunner().invoke(cli, ["--root", str(root), *args])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def translate(root: Path, lang: str, table: dict[str, str]) -> None:
-    path = root / "locales" / lang / "LC_MESSAGES" / "articles.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    for message in catalog:
-        if message.id in table:
-            message.string = table[message.id]
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-
-
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "kb.yml").write_text("languages: [nb, en]\ndefault_language: nb\n", encoding="utf-8")
-    folder = tmp_path / "articles" / "nb"
-    folder.mkdir(parents=True)
-    (folder / "endre-passord.md").write_text(ARTICLE, encoding="utf-8")
-    run(tmp_path, "i18n", "extract")
-    run(tmp_path, "i18n", "update", "--lang", "en")
-    return tmp_path
+    return catalog_kb(tmp_path, ARTICLE)
 
 
 def test_extract_writes_one_message_per_segment_with_its_location(root: Path) -> None:
@@ -73,13 +48,13 @@ def test_one_translated_paragraph_shows_translated_and_the_rest_is_marked(root: 
         "en",
         {"Endre passord": "Change password", "Skriv det nye passordet to ganger.": "Type it twice."},
     )
-    run(root, "i18n", "compile")
+    kb_ok(root, "i18n", "compile")
     article = load_library(load_settings(root)).library.get("en", "endre-passord")
     assert article is not None and article.title == "Change password"
     assert "<p>Type it twice.</p>" in article.html
     assert '<p lang="nb">Gå til <code>Settings</code> og velg Password.</p>' in article.html
     assert article.translation == "partial" and article.source_lang == "nb"
-    stats = run(root, "i18n", "stats").output
+    stats = kb_ok(root, "i18n", "stats").output
     assert "endre-passord: 2 translated, 0 fuzzy, 3 missing" in stats
 
 
@@ -98,13 +73,13 @@ def test_a_source_edit_makes_the_entry_fuzzy_and_the_page_falls_back(root: Path)
     translate(root, "en", {"Skriv det nye passordet to ganger.": "Type it twice."})
     source = root / "articles" / "nb" / "endre-passord.md"
     source.write_text(ARTICLE.replace("to ganger.", "to ganger, og lagre."), encoding="utf-8")
-    run(root, "i18n", "extract")
-    assert "1 fuzzy" in run(root, "i18n", "update", "--lang", "en").output
+    kb_ok(root, "i18n", "extract")
+    assert "1 fuzzy" in kb_ok(root, "i18n", "update", "--lang", "en").output
     result = load_library(load_settings(root))
     assert result.library.get("en", "endre-passord") is None  # nothing translated any more
     warning = [str(p) for p in result.warnings]
     assert any("locales/en/LC_MESSAGES/articles.po:" in w and "outdated translation" in w for w in warning)
-    check = CliRunner().invoke(cli, ["--root", str(root), "check"])
+    check = kb_cli(root, "check")
     assert "warning: outdated translation" in check.output and check.exit_code == 0
 
 
@@ -133,7 +108,7 @@ def test_catalog_translations_are_indexed_in_their_language(root: Path) -> None:
         "en",
         {"Endre passord": "Change password", "Skriv det nye passordet to ganger.": "Type it twice."},
     )
-    data = run(root, "search", "twice", "--lang", "en", "--json").output
+    data = kb_ok(root, "search", "twice", "--lang", "en", "--json").output
     assert '"slug": "endre-passord"' in data and '"title": "Change password"' in data
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
-from click.testing import CliRunner, Result
+from babel.messages.pofile import read_po
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.content.markup import protected_parts
+from tests.helpers import article_catalog, catalog_kb, kb_cli, kb_ok, translate
 
 ARTICLE = """---
 title: Endre passord
@@ -27,28 +26,7 @@ Kontakt [support](https://example.com/help) for hjelp.
 
 Skriv det nye passordet to ganger.
 """
-PO = Path("locales/en/LC_MESSAGES/articles.po")
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
-
-
-def run(root: Path, *args: str) -> Result:
-    result = invoke(root, *args)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def translate(root: Path, table: dict[str, str]) -> None:
-    path = root / PO
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale="en")
-    for message in catalog:
-        if message.id in table:
-            message.string = table[message.id]
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0)
+PO = article_catalog(Path(), "en")
 
 
 def translations(root: Path) -> dict[str, str]:
@@ -59,14 +37,11 @@ def translations(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def root(tmp_path: Path, english_messages: None) -> Path:
-    (tmp_path / "kb.yml").write_text("languages: [nb, en]\ndefault_language: nb\n", encoding="utf-8")
-    folder = tmp_path / "articles" / "nb"
-    folder.mkdir(parents=True)
-    (folder / "endre-passord.md").write_text(ARTICLE, encoding="utf-8")
-    run(tmp_path, "i18n", "extract")
-    run(tmp_path, "i18n", "update", "--lang", "en")
+    catalog_kb(tmp_path, ARTICLE)
     translate(
-        tmp_path, {"Endre passord": "Change password", "Skriv det nye passordet to ganger.": "Type it twice."}
+        tmp_path,
+        "en",
+        {"Endre passord": "Change password", "Skriv det nye passordet to ganger.": "Type it twice."},
     )
     return tmp_path
 
@@ -78,14 +53,14 @@ def test_a_front_matter_typo_refuses_extraction_and_keeps_every_translation(root
     source = root / "articles" / "nb" / "endre-passord.md"
     pot_before = (root / "locales" / "articles.pot").read_bytes()
     source.write_text(ARTICLE.replace("author:", "auhtor:"), encoding="utf-8")
-    refused = invoke(root, "i18n", "extract")
+    refused = kb_cli(root, "i18n", "extract")
     assert refused.exit_code == 1
     assert (
         "source article does not load" in refused.stderr and "articles/nb/endre-passord.md" in refused.stderr
     )
     assert "Traceback" not in refused.output
     assert (root / "locales" / "articles.pot").read_bytes() == pot_before
-    run(root, "i18n", "update", "--lang", "en")
+    kb_ok(root, "i18n", "update", "--lang", "en")
     kept = translations(root)
     assert kept["Endre passord"] == "Change password"
     assert kept["Skriv det nye passordet to ganger."] == "Type it twice."
@@ -94,18 +69,18 @@ def test_a_front_matter_typo_refuses_extraction_and_keeps_every_translation(root
 def test_a_draft_keeps_its_translations_and_a_removed_text_comes_back_from_obsolete(root: Path) -> None:
     source = root / "articles" / "nb" / "endre-passord.md"
     source.write_text(ARTICLE.replace("category: Konto", "category: Konto\ndraft: true"), encoding="utf-8")
-    run(root, "i18n", "extract")
-    run(root, "i18n", "update", "--lang", "en")
+    kb_ok(root, "i18n", "extract")
+    kb_ok(root, "i18n", "update", "--lang", "en")
     assert translations(root)["Skriv det nye passordet to ganger."] == "Type it twice."
     # the paragraph goes away: its translation is kept as obsolete (#~), and returns with it
     source.write_text(ARTICLE.replace("Skriv det nye passordet to ganger.\n", ""), encoding="utf-8")
-    run(root, "i18n", "extract")
-    run(root, "i18n", "update", "--lang", "en")
+    kb_ok(root, "i18n", "extract")
+    kb_ok(root, "i18n", "update", "--lang", "en")
     text = (root / PO).read_text(encoding="utf-8")
     assert '#~ msgid "Skriv det nye passordet to ganger."' in text and '#~ msgstr "Type it twice."' in text
     source.write_text(ARTICLE, encoding="utf-8")
-    run(root, "i18n", "extract")
-    run(root, "i18n", "update", "--lang", "en")
+    kb_ok(root, "i18n", "extract")
+    kb_ok(root, "i18n", "update", "--lang", "en")
     assert translations(root)["Skriv det nye passordet to ganger."] == "Type it twice."
     article = load_library(load_settings(root)).library.get("en", "endre-passord")
     assert article is not None and "<p>Type it twice.</p>" in article.html
@@ -125,7 +100,7 @@ def test_a_draft_keeps_its_translations_and_a_removed_text_comes_back_from_obsol
     ],
 )
 def test_a_translation_adding_or_changing_a_link_in_any_form_is_rejected(root: Path, hostile: str) -> None:
-    translate(root, {"Kontakt [support](https://example.com/help) for hjelp.": hostile})
+    translate(root, "en", {"Kontakt [support](https://example.com/help) for hjelp.": hostile})
     result = load_library(load_settings(root))
     article = result.library.get("en", "endre-passord")
     assert article is not None and "evil.example" not in article.html
@@ -133,13 +108,14 @@ def test_a_translation_adding_or_changing_a_link_in_any_form_is_rejected(root: P
     assert any(
         e.startswith(f"{PO.as_posix()}:") and "changes a code span or link target" in e for e in errors
     )
-    check = invoke(root, "check")
+    check = kb_cli(root, "check")
     assert check.exit_code == 1 and "link target" in check.output
 
 
 def test_a_faithful_translation_with_the_same_links_and_brackets_is_used(root: Path) -> None:
     translate(
         root,
+        "en",
         {
             "Kontakt [support](https://example.com/help) for hjelp.": "Ask [Support] via [us](https://example.com/help)."
         },
@@ -162,7 +138,7 @@ def test_protected_parts_never_fails_and_ignores_plain_text_changes(text: str) -
 
 @pytest.mark.parametrize("lang", ["xx", "../x", "nb"])
 def test_update_refuses_a_language_the_site_does_not_translate_to(root: Path, lang: str) -> None:
-    result = invoke(root, "i18n", "update", "--lang", lang)
+    result = kb_cli(root, "i18n", "update", "--lang", lang)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "--lang" in result.output
     assert sorted(p.name for p in (root / "locales").iterdir()) == ["articles.pot", "en"]
@@ -181,11 +157,11 @@ def test_a_catalog_with_merge_conflict_markers_is_an_error_at_the_marker_line(ro
         ">>>>>>> other",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
-    check = invoke(root, "check")
+    check = kb_cli(root, "check")
     assert check.exit_code == 1
     assert f"{PO.as_posix()}:{at + 1}: error: unresolved merge conflict (<<<<<<<)" in check.output
     assert "WARNING" not in check.output and "1 error" in check.output
     before = path.read_bytes()
-    update = invoke(root, "i18n", "update", "--lang", "en")
+    update = kb_cli(root, "i18n", "update", "--lang", "en")
     assert update.exit_code == 1 and f"{PO.as_posix()}:{at + 1}: error:" in update.stderr
     assert path.read_bytes() == before  # not "updated" into a mangled catalog
