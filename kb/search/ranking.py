@@ -46,6 +46,7 @@ PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
 MIN_PART = 3
 DECOMPOUND_LANGUAGES = ("nb", "nn", "no", "sv", "da")
+RARE_COMPOUND = 2  # a compound in at most this many articles is also matched by its parts
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
         if alternative is not None:
             plan.primary.append(alternative)
     df = stem_df(gen, stem) or gen.postings("exact", exact).df
-    if not df and gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and not known(gen, joined):
+    unknown = not df and not known(gen, joined)
+    if gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and (unknown or df <= RARE_COMPOUND):
         split = split_compound(gen, joined)
         if split is not None:
             parts = []
@@ -153,7 +155,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
                 part_stem = gen.analyse("body", part) or part
                 parts.append(stem_terms(part_stem, part))
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
-            df = min(gen.postings("exact", p).df for p in split)
+            if unknown:
+                df = min(gen.postings("exact", p).df for p in split)
     plan.importance = importance(gen, df)
     return plan
 

@@ -76,6 +76,16 @@ def test_an_unknown_compound_is_found_by_its_parts(tmp_path: Path) -> None:
     assert slugs(service, "varetelling") == ["telle"]
 
 
+def test_a_rare_compound_also_finds_articles_that_write_its_parts(tmp_path: Path) -> None:
+    """``momsdeklarasjon`` in one article only: the article about ``mva``'s ``deklarasjon`` (the
+    same words, written apart) is found too."""
+    write(tmp_path, "ord", "Ordliste", "En momsdeklarasjon er det samme som en mva-melding.")
+    write(tmp_path, "sende", "Sende deklarasjon", "Send deklarasjon for moms hver annen måned.")
+    write(tmp_path, "annet", "Fakturaer", "Send fakturaer til kunder hver måned.")
+    service = indexed_service(load_settings(tmp_path))
+    assert sorted(slugs(service, "momsdeklarasjon")) == ["ord", "sende"]
+
+
 def test_the_title_matching_the_content_words_outranks_body_only_matches(tmp_path: Path) -> None:
     write(tmp_path, "tittel", "Eksportere resultater", "Velg Rapporter og last ned filen.")
     body = "Du kan eksportere resultater, eksportere lister og eksportere resultater til Excel."
