@@ -4,6 +4,8 @@ Pages are rendered by the same Flask app and views as the live site, then every 
 rewritten to a relative one that names a real file (``…/index.html``), so the folder works opened
 from disk, from any sub-path of a static host, and after being moved. The build is written into a
 hidden sibling folder and swapped in only when complete: a failed build leaves the previous one.
+The build it replaces is kept beside it (``.<out>.spare``) and is what the next build writes over:
+only the files that changed since are written again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import stat
 import time
 import zipfile
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from flask import g, render_template
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
+from kb.content.files import write_new_file
 from kb.errors import ContentError, ExportError
 from kb.i18n import _
 from kb.model import Article, Library
@@ -227,12 +229,24 @@ def exchange(first: Path, second: Path) -> bool:
     raise OSError(code, os.strerror(code), str(second))
 
 
-def swap_in(staging: Path, out: Path) -> None:
+def spare_of(out: Path) -> Path:
+    """Where the build before the one at ``out`` is kept, for the next build to write over."""
+    return out.with_name(f".{out.name}.spare")
+
+
+def swap_in(staging: Path, out: Path, keep: Path | None = None) -> None:
     """Put the finished build in place: exchanged atomically with the old one where the system can,
-    else the old one aside, the new one in; then the old one deleted. A reader, or a kill, never
-    finds ``out`` missing or half written where the exchange is available (Linux 3.15+)."""
+    else the old one aside, the new one in; then the old one kept at ``keep`` (the spare the next
+    build writes over) or deleted. A reader, or a kill, never finds ``out`` missing or half written
+    where the exchange is available (Linux 3.15+)."""
     if out.is_dir() and exchange(staging, out):
-        shutil.rmtree(staging, ignore_errors=True)  # it holds the old build now
+        if keep is not None:  # it holds the old build now
+            try:
+                os.rename(staging, keep)
+                return
+            except OSError:  # another build kept its spare first
+                pass
+        shutil.rmtree(staging, ignore_errors=True)
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     if out.exists():
@@ -278,14 +292,30 @@ def write_zip(folder: Path, target: Path) -> Path:
     return temporary
 
 
-def _tally(folder: Path) -> tuple[int, int, int]:
-    """A build folder's files, their bytes, and how many are linked from the previous build (one walk)."""
-    files = size = linked = 0
-    for path in folder.rglob("*"):
-        info = path.lstat()
-        if stat.S_ISREG(info.st_mode):
-            files, size, linked = files + 1, size + info.st_size, linked + (info.st_nlink > 1)
-    return files, size, linked
+def settle(folder: Path, wanted: set[str]) -> tuple[int, int]:
+    """Delete the files of ``folder`` not in ``wanted`` (paths relative to it: what a spare build
+    had and this one has not) and the folders left empty; count the files kept and their bytes."""
+    files = size = 0
+
+    def walk(path: str, prefix: str) -> bool:
+        nonlocal files, size
+        empty = True
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if walk(entry.path, name + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif name in wanted:
+                    files, size, empty = files + 1, size + entry.stat(follow_symlinks=False).st_size, False
+                else:
+                    os.unlink(entry.path)
+        return empty
+
+    walk(os.fspath(folder), "")
+    return files, size
 
 
 # --- reusing the previous build ---------------------------------------------------------------
@@ -312,22 +342,60 @@ class PreviousBuild:
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
+    def made(self, files: list[str], fingerprint: str) -> bool:
+        """Whether all ``files`` (site paths) of this build were made from ``fingerprint``."""
+        return (
+            bool(fingerprint)
+            and self.folder is not None
+            and all(self.files.get(f) == fingerprint for f in files)
+        )
+
+    def holds(self, files: list[str], fingerprint: str) -> bool:
+        """Whether this build's folder has ``files``, made from ``fingerprint``, in place: the spare
+        build a new one is written over keeps them as they are."""
+        folder = self.folder
+        return (
+            self.made(files, fingerprint)
+            and folder is not None
+            and all((folder / f.lstrip("/")).is_file() for f in files)
+        )
+
     def take(self, files: list[str], fingerprint: str, folder: Path) -> bool:
         """Link ``files`` (site paths) of the previous build into ``folder`` when all were made
         from ``fingerprint``; False (and nothing taken) when any must be made again."""
-        if not fingerprint or self.folder is None or any(self.files.get(f) != fingerprint for f in files):
+        if self.folder is None or not self.made(files, fingerprint):
             return False
         for name in files:
             source, target = self.folder / name.lstrip("/"), folder / name.lstrip("/")
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    os.link(source, target)  # the same bytes; the old build is deleted after the swap
+                    target.unlink()  # a spare build's older file
+                except FileNotFoundError:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, target)  # the same bytes, shared by the two builds
                 except OSError:
                     shutil.copy2(source, target)  # another file system, or no hard links there
             except OSError:
                 return False
         return True
+
+    @classmethod
+    def claim(cls, spare: Path, staging: Path) -> PreviousBuild:
+        """The spare build, moved to ``staging`` for this build to write over (a rename: of builds
+        started together, one gets it); none when there is none or it is not a whole kb build."""
+        if not (spare / MARKER).is_file():
+            return cls()  # none, or not ours: never touched
+        try:
+            os.rename(spare, staging)
+        except OSError:
+            return cls()
+        found = cls.read(staging)
+        if found.folder is None:
+            shutil.rmtree(staging, ignore_errors=True)
+            return found
+        (staging / MANIFEST).unlink()  # what it holds changes from here on
+        return found
 
 
 def tree_fingerprint(folder: Path) -> str:
@@ -370,6 +438,8 @@ class Exporter:
         self.settings = settings
         self.reuse = reuse
         self.previous = PreviousBuild()
+        self.spare = PreviousBuild()  # the build this one is written over (kept files stay)
+        self.reused = 0
         self.base_url = (base_url or settings.base_url).rstrip("/")
         self.workers = workers or available_cpus()
         served = dataclasses.replace(settings, base_url=self.base_url or PLACEHOLDER)
@@ -501,15 +571,14 @@ class Exporter:
         return rewrite_html(body, page).encode("utf-8")
 
     def write_extras(self, folder: Path) -> None:
-        """The referenced images and attachments, and a redirect page at each alias."""
+        """The static files, the referenced images and attachments, and a redirect page at each alias."""
+        for source in sorted(STATIC_DIR.iterdir()):
+            if source.is_file() and not source.name.startswith("."):
+                write_new_file(folder / "static" / source.name, source.read_bytes())
         for path in self.media():
-            target = folder / "media" / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.settings.root / path, target)
+            write_new_file(folder / "media" / path, (self.settings.root / path).read_bytes())
         for page, url in self.redirects():
-            target = folder / page.file.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(self.render_redirect(page, url))
+            write_new_file(folder / page.file.lstrip("/"), self.render_redirect(page, url))
 
     def run_job(self, job: Job, folder: Path, pages: list[Page]) -> int | IndexSize:
         """One language's search index, or a run of pages, written into ``folder``."""
@@ -519,28 +588,36 @@ class Exporter:
             cache = self.settings.instance_dir / "cache" / f"offline-{kind}.pickle"
             return write_offline_index(folder, kind, self.library.in_language(kind), synonyms, cache)
         for page in pages[start:stop]:
-            target = folder / page.file.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(self.render(page))
+            write_new_file(folder / page.file.lstrip("/"), self.render(page))
         return stop - start
 
     def take_unchanged(
         self, folder: Path, pages: list[Page]
     ) -> tuple[list[Page], list[str], list[IndexSize]]:
-        """Link what is unchanged since the previous build into ``folder``; what is left to make:
-        the pages and the languages whose search index must be written again (and the sizes of the
-        indexes taken)."""
-        previous = self.previous
-        todo = [p for p in pages if not previous.take([p.file], self.page_fingerprint(p), folder)]
+        """Keep what the spare build written over already holds unchanged, link what is unchanged
+        since the previous build into ``folder``; what is left to make: the pages and the languages
+        whose search index must be written again (and the sizes of the indexes taken)."""
+        todo = [p for p in pages if not self.unchanged([p.file], self.page_fingerprint(p), folder)]
         languages, taken = [], []
         for lang in self.settings.languages:
-            fingerprint, known = self.index_fingerprint(lang), previous.indexes.get(lang)
+            fingerprint = self.index_fingerprint(lang)
+            built = (b.indexes.get(lang) for b in (self.spare, self.previous))
+            known = next((k for k in built if k is not None and k[0] == fingerprint), None)
             names = [f"/{lang}/search/index.js", f"/{lang}/search/text.js"]
-            if known is not None and known[0] == fingerprint and previous.take(names, fingerprint, folder):
+            if known is not None and self.unchanged(names, fingerprint, folder):
                 taken.append(known[1])
             else:
                 languages.append(lang)
+        self.reused = len(pages) - len(todo) + 2 * len(taken)
         return todo, languages, taken
+
+    def unchanged(self, files: list[str], fingerprint: str, folder: Path) -> bool:
+        """Whether ``files`` are in ``folder`` as this build would make them: kept from the spare
+        build, or linked from the previous one."""
+        spare = self.spare
+        return (spare.folder == folder and spare.holds(files, fingerprint)) or self.previous.take(
+            files, fingerprint, folder
+        )
 
     def write_manifest(self, folder: Path, pages: list[Page], sizes: list[IndexSize]) -> None:
         """Record what each file was made from, for the next build to reuse what is unchanged."""
@@ -552,13 +629,12 @@ class Exporter:
             for name in ("index.js", "text.js"):
                 files[f"/{size.lang}/search/{name}"] = fingerprint
         manifest = {"format": MANIFEST_FORMAT, "files": files, "indexes": indexes}
-        (folder / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
+        write_new_file(folder / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
 
     def write(self, folder: Path, progress: Progress | None = None) -> tuple[int, list[IndexSize]]:
         """Write every page, the static files and the search indexes into ``folder``; on a big site,
         in several forked processes (they share the loaded library)."""
-        (folder / MARKER).write_text("kb build\n", encoding="utf-8")  # first: marks a leftover as ours
-        shutil.copytree(STATIC_DIR, folder / "static", ignore=shutil.ignore_patterns(".*"))
+        write_new_file(folder / MARKER, b"kb build\n")  # first: marks a leftover as ours
         self.write_extras(folder)
         pages = self.pages()
         todo, languages, taken = self.take_unchanged(folder, pages)
@@ -610,12 +686,15 @@ class Exporter:
             out.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(out)
             self.previous = PreviousBuild.read(out) if self.reuse else PreviousBuild()
-            staging.mkdir()
+            self.spare = PreviousBuild.claim(spare_of(out), staging) if self.reuse else PreviousBuild()
+            if self.spare.folder is None:
+                staging.mkdir()
             pages, sizes = self.write(staging, progress)
-            files, size, reused = _tally(staging)  # before the swap: the old build still shares links
+            wanted = {f.lstrip("/") for f in self.files()} | {MARKER, MANIFEST}
+            files, size = settle(staging, wanted)
             if zip_file is not None:
                 archive = write_zip(staging, zip_file.absolute())
-            swap_in(staging, out)
+            swap_in(staging, out, keep=spare_of(out) if self.reuse else None)
             if archive is not None:
                 os.replace(archive, zip_file.absolute())  # type: ignore[union-attr]
         except OSError as exc:
@@ -629,7 +708,7 @@ class Exporter:
                 elif leftover is not None and leftover.exists():
                     leftover.unlink()
         seconds = time.perf_counter() - started
-        return BuildReport(out, pages, files, size, seconds, tuple(sizes), reused=reused)
+        return BuildReport(out, pages, files, size, seconds, tuple(sizes), reused=self.reused)
 
 
 def available_cpus() -> int:

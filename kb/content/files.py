@@ -59,6 +59,16 @@ def atomic_write_bytes(path: Path, data: bytes, exclusive: bool = False) -> None
             temporary.unlink()
 
 
+def write_new_file(path: Path, data: bytes) -> None:
+    """``data`` as a new file at ``path``: an existing file is unlinked first, never written into,
+    since a build folder's files may be hard links another build shares."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
 def atomic_write_text(path: Path, text: str, exclusive: bool = False) -> None:
     """``text`` as UTF-8 through :func:`atomic_write_bytes`."""
     atomic_write_bytes(path, text.encode("utf-8"), exclusive=exclusive)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.content.files import atomic_write_bytes, checked_pickle, unpickle_checked
+from kb.content.files import atomic_write_bytes, checked_pickle, unpickle_checked, write_new_file
 from kb.model import Article, slugify
 from kb.search.analysis import (
     ANALYSIS_VERSION,
@@ -350,8 +350,7 @@ def write_offline_index(
         write_term_cache(cache, known)
     index, text = built.index_js.encode("utf-8"), built.text_js.encode("utf-8")
     target = folder / lang / "search"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "index.js").write_bytes(index)
-    (target / "text.js").write_bytes(text)
+    write_new_file(target / "index.js", index)
+    write_new_file(target / "text.js", text)
     gzipped = len(gzip.compress(index, 6))
     return IndexSize(lang, built.articles, len(index), gzipped, len(text), len(gzip.compress(text, 6)))

@@ -414,10 +414,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_old_files_do_not_linger(small: Settings) -> None:
     out = Exporter(small).build(small.root / "build").out
     (out / "stale.html").write_text("old", encoding="utf-8")
-    Exporter(small).build(out)
-    assert not (out / "stale.html").exists()
-    assert (out / "en" / "articles" / "first" / "index.html").is_file()
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".build")] == []
+    (out / "en" / "stale").mkdir()
+    (out / "en" / "stale" / "index.html").write_text("old", encoding="utf-8")
+    for _build in range(3):  # the third writes over the first (kept beside it as the spare)
+        Exporter(small).build(out)
+        assert not (out / "stale.html").exists()
+        assert not (out / "en" / "stale").exists()
+        assert (out / "en" / "articles" / "first" / "index.html").is_file()
+        # the build it replaced is kept, for the next one to write over; nothing else is left
+        assert [p.name for p in out.parent.iterdir() if p.name.startswith(".build")] == [".build.spare"]
 
 
 def test_an_exception_mid_build_leaves_the_previous_build(

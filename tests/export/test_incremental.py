@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb.content.config import load_settings
+from kb.errors import ExportError
 from kb.export import MANIFEST, Exporter
 from tests.helpers import copy_sample
 
@@ -83,6 +84,48 @@ def test_a_damaged_manifest_means_a_full_build_never_a_wrong_one(tmp_path: Path)
     (site / MANIFEST).write_text("{not json", encoding="utf-8")
     edit_body(settings.root)
     assert build(settings.root, site) == 0
+    clean = tmp_path / "clean"
+    build(settings.root, clean, reuse=False)
+    assert snapshot(site) == snapshot(clean)
+
+
+def test_builds_written_over_the_spare_equal_clean_builds_and_never_touch_the_live_one(tmp_path: Path) -> None:
+    """From the third build on, a build writes over the one before the last (kept beside the site as
+    ``.site.spare``): after each change it equals a clean build, and the build in place while it
+    ran (which shares unchanged files with it through hard links) keeps every byte it had."""
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    for change in (edit_body, edit_title, add_article, remove_article, edit_body):
+        live = snapshot(site)
+        change(settings.root)
+        build(settings.root, site)
+        assert snapshot(tmp_path / ".site.spare") == live  # the replaced build, untouched
+        clean = tmp_path / f"clean-{change.__name__}"
+        build(settings.root, clean, reuse=False)
+        assert snapshot(site) == snapshot(clean), change.__name__
+
+
+def test_a_failed_build_over_the_spare_leaves_the_site_and_a_whole_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    for _build in range(2):
+        build(settings.root, site)
+    live = snapshot(site)
+    edit_body(settings.root)
+    exporter = Exporter(load_settings(settings.root))
+
+    def fail(*args: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exporter, "run_job", fail)
+    with pytest.raises(ExportError, match="No space left on device"):
+        exporter.build(site)
+    assert snapshot(site) == live
+    monkeypatch.undo()
+    build(settings.root, site)
     clean = tmp_path / "clean"
     build(settings.root, clean, reuse=False)
     assert snapshot(site) == snapshot(clean)
