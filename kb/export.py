@@ -484,8 +484,11 @@ class Exporter:
     @functools.cache  # noqa: B019 - as page_fingerprint
     def index_fingerprint(self, lang: str) -> str:
         """What a language's offline search index is made from: the site and its articles' sources."""
-        sources = sorted((a.slug, a.source_hash, a.text) for a in self.library.in_language(lang))
-        return hashlib.sha256(repr((self.site_fingerprint, lang, sources)).encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.site_fingerprint}\0{lang}".encode())
+        for article in sorted(self.library.in_language(lang), key=lambda a: a.slug):
+            digest.update(f"\0{article.slug}\0{article.source_hash}\0{len(article.text)}\0".encode())
+            digest.update(article.text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     def pages(self) -> list[Page]:
         """Every file rendered from a template, in every language."""
