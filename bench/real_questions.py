@@ -15,6 +15,11 @@ language (NLTK's), a second, often stronger, reference.
     .venv/bin/python bench/real_questions.py
     .venv/bin/python bench/real_questions.py --lang nb --show-misses
     .venv/bin/python bench/real_questions.py --root /tmp/bc-kb   # keep (and reuse) the converted kb
+    .venv/bin/python bench/real_questions.py --offline           # also the export's offline search
+
+With ``--offline``, each language's offline search index (what ``kb build`` ships) is written and
+the same questions go through ``KBOffline.search`` (``kb/static/offline.js``) in Debian's
+chromium: its MRR@5 next to the server's, and how often the two agree on the first answer.
 
 MRR@5 counts 1/rank of the first answer in the top 5 (0 below); s@1 and s@5 are the share of
 questions answered at rank 1 and within the top 5. Prints one JSON object. Corpus: Microsoft
@@ -51,7 +56,10 @@ from kb.content.config import load_settings  # noqa: E402
 from kb.content.loader import load_library  # noqa: E402
 from kb.model import Article, slugify  # noqa: E402
 from kb.search.indexing import update_indexes  # noqa: E402
+from kb.search.offline import write_offline_index  # noqa: E402
 from kb.search.service import SearchRequest, SearchService  # noqa: E402
+from kb.search.synonyms import Synonyms  # noqa: E402
+from kb.web.state import STATIC_DIR  # noqa: E402
 
 QUESTIONS = BENCH / "data" / "bc_questions.yml"
 STEMMERS = SNOWBALL  # PyStemmer's language names, by kb language code (bench/relevance.py)
@@ -61,6 +69,7 @@ STOPWORDS = {
     "swedish": STOPWORDS_SWEDISH,
     "danish": STOPWORDS_DANISH,
 }
+CHROMIUM = Path("/usr/bin/chromium")
 TITLE_WEIGHT = 3
 LIMIT = 10
 CUTOFF = 5
@@ -181,7 +190,46 @@ def with_synonyms(root: Path, questions: list[Question], languages: tuple[str, .
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: bool) -> dict[str, Any]:
+def offline_rankings(settings: Any, library: Any, questions: list[Question]) -> dict[Question, list[str]]:
+    """Each question's slugs from the export's offline search (offline.js in chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    languages = sorted({q.lang for q in questions})
+    found: dict[Question, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="kb-offline-questions-") as tmp:
+        folder = Path(tmp)
+        synonyms = Synonyms(settings)
+        for lang in languages:
+            write_offline_index(folder, lang, library.in_language(lang), synonyms.table(lang))
+        shutil.copy(STATIC_DIR / "offline.js", folder / "offline.js")
+        (folder / "page.html").write_text(
+            '<!doctype html><meta charset="utf-8"><title>q</title><script src="offline.js"></script>',
+            encoding="utf-8",
+        )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.goto((folder / "page.html").as_uri())
+            for lang in languages:
+                page.evaluate(
+                    "([src, lang]) => new Promise(done => KBOffline.load(src, lang, done))",
+                    [f"{lang}/search/index.js", lang],
+                )
+                asked = [q for q in questions if q.lang == lang]
+                slugs = page.evaluate(
+                    "([lang, qs]) => qs.map(q => (KBOffline.search(lang, q) || []).slice(0, 10))",
+                    [lang, [q.text for q in asked]],
+                )
+                found.update(zip(asked, slugs, strict=True))
+            browser.close()
+    return found
+
+
+def measure(
+    root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: bool, offline: bool = False
+) -> dict[str, Any]:
     questions = [q for q in read_questions() if q.lang in languages]
     prepared = prepare(root, languages, rebuild)
     settings, library = prepared["settings"], prepared["library"]
@@ -194,6 +242,9 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
     all_bm25: list[int | None] = []
     all_bm25_sw: list[int | None] = []
     kb_seconds = 0.0
+    offline_ranked = offline_rankings(settings, library, questions) if offline else {}
+    all_offline: list[int | None] = []
+    agreed = 0
     for lang in languages:
         asked = [q for q in questions if q.lang == lang]
         if not asked:
@@ -211,6 +262,7 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
         kb_ranks: list[int | None] = []
         bm25_ranks: list[int | None] = []
         bm25_sw_ranks: list[int | None] = []
+        offline_ranks: list[int | None] = []
         for q in asked:
             started = time.perf_counter()
             result = service.search(SearchRequest(q.text, lang, limit=LIMIT))
@@ -221,6 +273,9 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
             kb_ranks.append(kb_rank)
             bm25_ranks.append(bm25_rank)
             bm25_sw_ranks.append(rank_of(bm25_sw.search(q.text), q.slugs))
+            if offline:
+                offline_ranks.append(rank_of(offline_ranked[q], q.slugs))
+                agreed += offline_ranked[q][:1] == kb_ranked[:1]
             miss = {
                 "query": q.text,
                 "lang": lang,
@@ -239,6 +294,9 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
             "bm25_stopwords": figures(bm25_sw_ranks),
             "bm25_index_s": round(bm25_index_s, 1),
         }
+        if offline:
+            per_lang[lang]["offline"] = figures(offline_ranks)
+        all_offline += offline_ranks
         all_kb += kb_ranks
         all_bm25 += bm25_ranks
         all_bm25_sw += bm25_sw_ranks
@@ -250,6 +308,9 @@ def measure(root: Path, languages: tuple[str, ...], rebuild: bool, show_misses: 
         "bm25": figures(all_bm25),
         "bm25_stopwords": figures(all_bm25_sw),
     }
+    if offline:
+        report["overall"]["offline"] = figures(all_offline)
+        report["offline_first_answer_as_server"] = round(agreed / max(1, len(all_offline)), 3)
     report["kb_ms_per_query"] = round(1000 * kb_seconds / max(1, len(all_kb)), 1)
     report["kb_above_bm25_in_every_language"] = all(
         v["kb"]["mrr@5"] > v["bm25"]["mrr@5"] for v in per_lang.values()
@@ -287,17 +348,20 @@ def main() -> None:
     parser.add_argument(
         "--synonyms", action="store_true", help="also kb with the benchmark's own bc_synonyms files"
     )
+    parser.add_argument(
+        "--offline", action="store_true", help="also the export's offline search, in Debian's chromium"
+    )
     args = parser.parse_args()
     languages = tuple(args.lang) if args.lang else LANGUAGES
     started = time.perf_counter()
     questions = [q for q in read_questions() if q.lang in languages]
     if args.root is not None:
-        report = measure(args.root.resolve(), languages, args.rebuild, args.show_misses)
+        report = measure(args.root.resolve(), languages, args.rebuild, args.show_misses, args.offline)
         if args.synonyms:
             report["kb_with_bc_synonyms"] = with_synonyms(args.root.resolve(), questions, languages)
     else:
         with tempfile.TemporaryDirectory(prefix="kb-real-questions-") as tmp:
-            report = measure(Path(tmp), languages, True, args.show_misses)
+            report = measure(Path(tmp), languages, True, args.show_misses, args.offline)
             if args.synonyms:
                 report["kb_with_bc_synonyms"] = with_synonyms(Path(tmp), questions, languages)
     report["seconds"] = round(time.perf_counter() - started, 1)
