@@ -32,21 +32,32 @@ from kb.search.analysis import (
 from kb.search.indexing import WEIGHTS, article_document
 from kb.search.query import ALL_REQUIRED_UP_TO, MAX_QUERY_CHARS, MAX_WORDS
 from kb.search.ranking import (
+    CLOSE_LONGER,
+    COMPOUND_INFLECTION,
     COORDINATION_FLOOR,
     COORDINATION_POWER,
+    DECOMPOUND_LANGUAGES,
+    DECOMPOUND_SCALE,
+    GUESS_TRIM,
     LONG_FLOOR,
     LONG_POWER,
     LONG_QUERY,
+    LONG_TYPO,
+    MIN_CORRECTABLE,
     MIN_COVERAGE,
+    MIN_GUESS,
+    MIN_PART,
+    RARE_COMPOUND,
     SYNONYM_SCALE,
     TITLE_FACTOR,
     TITLE_SHAPE,
 )
 from kb.search.scoring import K1, B
-from kb.search.service import MAX_EXPANSION, MIN_CORRECTABLE
+from kb.search.service import MAX_EXPANSION
 from kb.search.words import pieces, word_counts
 
-FORMAT = 4  # 3: named keys (doc_fields, suffix and query limits by name); 4: soft coordination, synonyms
+FORMAT = 5  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
+# 5: the limits of unknown-word guesses and Nordic compound splitting
 # The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
 DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -259,7 +270,7 @@ def _vocabulary(
     return forms, irregular
 
 
-def query_limits() -> dict[str, float]:
+def query_limits(lang: str = "") -> dict[str, float]:
     """The server's query limits and ranking rule, by name: characters, words, prefix expansion,
     the shortest correctable word, ``required_matches`` (all words up to this many, then the soft
     rule) and the soft rule's constants (``kb.search.ranking``)."""
@@ -278,6 +289,17 @@ def query_limits() -> dict[str, float]:
         "title_factor": TITLE_FACTOR,
         "title_shape": TITLE_SHAPE,
         "synonym_scale": SYNONYM_SCALE,
+        # words no article uses: typos left to "did you mean", the rest guessed at (ranking.guess)
+        "long_typo": LONG_TYPO,
+        "min_guess": MIN_GUESS,
+        "guess_trim": GUESS_TRIM,
+        "close_longer": CLOSE_LONGER,
+        # Nordic compounds split into two words the articles use (ranking.split_compound)
+        "decompound": int(lang in DECOMPOUND_LANGUAGES),
+        "rare_compound": RARE_COMPOUND,
+        "min_part": MIN_PART,
+        "decompound_scale": DECOMPOUND_SCALE,
+        "compound_inflection": COMPOUND_INFLECTION,
     }
 
 
@@ -309,7 +331,7 @@ def build_offline_index(
         "k1": K1,
         "b": B,
         "suffix": {"min_tail": MIN_SUFFIX, "min_word": MIN_SUFFIX_WORD, "max_word": MAX_SUFFIX_WORD},
-        "query": query_limits(),
+        "query": query_limits(lang),
         "doc_fields": DOC_FIELDS,
         "avgdl": round(found.lengths / len(found.docs), 2) if found.docs else 1,
         "docs": found.docs,

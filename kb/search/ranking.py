@@ -47,6 +47,15 @@ PHRASE_CANDIDATES = 40
 MIN_PART = 3
 DECOMPOUND_LANGUAGES = ("nb", "nn", "no", "sv", "da")
 RARE_COMPOUND = 2  # a compound in at most this many articles is also matched by its parts
+GUESS_SCALE = 0.8  # an unknown word read as an inflection of a known stem, or a close longer word
+LOOSE_SCALE = 0.4  # ... or a longer word it starts (secondary)
+MIN_GUESS = 3
+GUESS_TRIM = 4  # an inflection drops at most this many letters
+CLOSE_LONGER = 3  # a longer word with at most this many letters more is a close guess
+MAX_GUESSES = 40
+MIN_CORRECTABLE = 4  # shorter words are never corrected ("did you mean", fuzzy)
+LONG_TYPO = 7  # words this long may be two edits from the word meant, shorter ones one
+COMPOUND_INFLECTION = 0.75  # a compound's inflection guess keeps at least this share of its letters
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(alternative)
     df = stem_df(gen, stem) or gen.postings("exact", exact).df
     unknown = not df and not known(gen, joined)
+    split = None
     if gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and (unknown or df <= RARE_COMPOUND):
         split = split_compound(gen, joined)
         if split is not None:
@@ -157,8 +167,48 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
+    if unknown and len(joined) >= MIN_GUESS and not typo(gen, joined):
+        df = max(df, guess(gen, plan, joined, compound=split is not None))
     plan.importance = importance(gen, df)
     return plan
+
+
+def typo(gen: Generation, word: str) -> bool:
+    """Whether ``word`` looks like a misspelling of a word the articles use (one edit away, two for
+    long words): then it is left to "did you mean" and the fuzzy fallback, never guessed at."""
+    if len(word) < MIN_CORRECTABLE:
+        return False
+    limit = 1 if len(word) < LONG_TYPO else 2
+    return any(0 < distance <= limit for distance, _word in gen.spelling().corrections(word))
+
+
+def guess(gen: Generation, plan: WordPlan, word: str, compound: bool = False) -> int:
+    """Alternatives for a word no article uses, as the offline search guesses (``kb/static/offline.js``):
+    an inflection of a known stem (the longest stem the word starts with, a few letters shorter:
+    ``tidrapportering`` finds ``tidrapport``), and the words the articles use that start with it
+    (``cvr`` finds ``cvr-nr``), close ones as primary, longer ones as secondary; the best df. A word
+    split as a compound is read as an inflection only of a stem that is most of it (``momsfil`` is
+    not ``moms``)."""
+    best = 0
+    shortest = max(MIN_GUESS, len(word) - GUESS_TRIM)
+    if compound:
+        shortest = max(shortest, math.ceil(COMPOUND_INFLECTION * len(word)))
+    for length in range(len(word) - 1, shortest - 1, -1):
+        head = gen.analyse("body", word[:length]) or word[:length]
+        df = stem_df(gen, head)
+        if df:
+            plan.primary.append(Alternative(stem_terms(head, None), GUESS_SCALE))
+            best = df
+            break
+    for longer in gen.spelling().prefixed(word, MAX_GUESSES):
+        stem = gen.analyse("body", longer) or longer
+        terms = stem_terms(stem, longer)
+        if len(longer) - len(word) <= CLOSE_LONGER:
+            plan.primary.append(Alternative(terms, GUESS_SCALE))
+            best = max(best, gen.postings("exact", longer).df)
+        else:
+            plan.secondary.append(Alternative(terms, LOOSE_SCALE))
+    return best
 
 
 def synonyms_of(

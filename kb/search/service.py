@@ -26,6 +26,8 @@ from kb.search import ranking
 from kb.search.indexing import current_dir, open_index
 from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
 from kb.search.ranking import (
+    LONG_TYPO,
+    MIN_CORRECTABLE,
     PHRASE_CANDIDATES,
     PHRASE_FACTOR,
     WordPlan,
@@ -46,7 +48,6 @@ MAX_PAGE_SIZE = 100
 MAX_EXPANSION = 40
 TIME_LIMIT = 1.0
 SNIPPET_CHARS = 220
-MIN_CORRECTABLE = 4
 MIN_PREFIX_SNIPPET = 3
 RESULT_CACHE = 256  # results kept per index generation (uncached queries are the target)
 FUZZY_CANDIDATES = 5
@@ -270,7 +271,7 @@ def fuzzy_plan(gen: Generation, word: str) -> WordPlan | None:
     """A word with its spellings one edit (two for long words) away, each scored as any word."""
     if len(word) < MIN_CORRECTABLE:
         return word_plan(gen, word, {})
-    limit = 1 if len(word) < 7 else 2
+    limit = 1 if len(word) < LONG_TYPO else 2
     close = [w for d, w in gen.spelling().corrections(word) if d <= limit][:FUZZY_CANDIDATES]
     if gen.postings("exact", word).df:
         close.insert(0, word)

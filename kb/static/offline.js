@@ -391,13 +391,53 @@
     if (!(term in alternatives) || alternatives[term] < weight) alternatives[term] = weight;
   }
 
-  /* The terms a query word matches, with weights; null for a stop word (it is ignored). */
+  /* Whether a word no article uses is one edit (two for long words) from one they use, accents
+     aside: a typo is left to "did you mean" and the fuzzy fallback, never guessed at (as the server). */
+  function typo(index, word) {
+    var limits = index.limits;
+    if (word.length < limits.min_correctable) return false;
+    var limit = word.length < limits.long_typo ? 1 : 2, key = fold(word), surfaces = index.surfaces();
+    for (var i = 0; i < surfaces.length; i++) {
+      var candidate = fold(surfaces[i][0]);
+      if (candidate !== key && distance(key, candidate, limit) <= limit) return true;
+    }
+    return false;
+  }
+
+  /* A Nordic compound as two words the articles use (varetelling: vare + telling; a linking s or e
+     dropped), the split whose parts are most frequent: [left term, right term, smaller df]. */
+  function splitCompound(index, word) {
+    var min = index.limits.min_part, best = null, bestValue = -1;
+    for (var at = min; at <= word.length - min; at++) {
+      var right = index.lookup(word.slice(at));
+      if (right < 0) continue;
+      var lefts = [word.slice(0, at)];
+      if ("se".indexOf(word.charAt(at - 1)) >= 0 && at - 1 >= min) lefts.push(word.slice(0, at - 1));
+      for (var i = 0; i < lefts.length; i++) {
+        var left = index.lookup(lefts[i]);
+        if (left < 0) continue;
+        var dfLeft = index.df(left), dfRight = index.df(right);
+        var value = Math.sqrt(dfLeft * dfRight) * (lefts[i].length + word.length - at);
+        if (value > bestValue) { bestValue = value; best = [left, right, Math.min(dfLeft, dfRight)]; }
+      }
+    }
+    return best;
+  }
+
+  /* The terms a query word matches, with weights; null for a stop word (it is ignored). A Nordic
+     compound's two parts, both required, hang on the result as ``parts`` (kb.search.ranking). */
   function expand(index, word) {
-    var text = word.text;
+    var text = word.text, limits = index.limits;
     var term = index.lookup(text);
     var alternatives = Object.create(null);
     if (term === STOP && !word.prefix) return null;
-    var i, found;
+    var i, found, split = null;
+    var unknown = term === -1 && index.lookup(fold(text)) < 0 && !index.foldedTerms(fold(text)).length;
+    var rare = term >= 0 && index.df(term) <= limits.rare_compound;
+    if (limits.decompound && !word.prefix && text.length >= 2 * limits.min_part && (unknown || rare)) {
+      split = splitCompound(index, text);
+      if (split) Object.defineProperty(alternatives, "parts", { value: split, enumerable: false });
+    }
     if (term >= 0) {
       addAlternative(alternatives, term, 1);
       var stem = index.stems[term];
@@ -411,14 +451,17 @@
       if (base !== text) addAlternative(alternatives, index.lookup(base), 1);  /* café typed, cafe written */
       found = index.foldedTerms(base).concat(index.foldedStem(base));
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_GUESS);
-      for (var n = text.length - 1; n >= Math.max(3, text.length - 4); n--) {
-        var shorter = index.find(text.slice(0, n));
-        if (shorter >= 0) { addAlternative(alternatives, shorter, W_GUESS); break; }
-      }
-      if (text.length >= 3) {
+      if (text.length >= limits.min_guess && (word.prefix || !typo(index, text))) {
+        var shortest = Math.max(limits.min_guess, text.length - limits.guess_trim);
+        if (split) shortest = Math.max(shortest, Math.ceil(limits.compound_inflection * text.length));
+        for (var n = text.length - 1; n >= shortest; n--) {
+          var head = text.slice(0, n), shorter = index.lookup(head);
+          if (shorter < 0) shorter = index.find(head);
+          if (shorter >= 0) { addAlternative(alternatives, shorter, W_GUESS); break; }
+        }
         found = index.prefixed(text, index.limits.max_expansion);
         for (i = 0; i < found.length; i++) {
-          var close = index.stems[found[i]].length - text.length <= 3;
+          var close = index.stems[found[i]].length - text.length <= limits.close_longer;
           addAlternative(alternatives, found[i], close ? W_GUESS : W_LOOSE);
         }
         found = index.foldedPrefixed(base);
@@ -500,7 +543,7 @@
   }
 
   function importance(index, alternatives) {
-    var df = 0;
+    var df = alternatives.parts && !Object.keys(alternatives).length ? alternatives.parts[2] : 0;
     for (var term in alternatives) {
       if (alternatives[term] >= W_PRIMARY) df = Math.max(df, index.scored(+term).docs.length);
     }
@@ -526,6 +569,19 @@
             if (index.titleTerms(doc)[term]) inTitle[doc] = 1;
           } else if (value > secondary[doc]) secondary[doc] = value;
           seen.push(doc);
+        }
+      }
+      var parts = alternatives.parts;
+      if (parts) {  /* a compound's two parts: both in the article, their scores summed, a little lower */
+        var left = index.scored(parts[0]), right = index.scored(parts[1]);
+        for (var j = 0; j < left.docs.length; j++) {
+          var both = left.docs[j], other = right.scores[both];
+          if (other === undefined) continue;
+          var summed = (left.scores[both] + other) * limits.decompound_scale;
+          if (summed > primary[both]) primary[both] = summed;
+          if (index.titleTerms(both)[parts[0]] && index.titleTerms(both)[parts[1]]) inTitle[both] = 1;
+          terms[parts[0]] = terms[parts[1]] = true;
+          seen.push(both);
         }
       }
       seen.forEach(function (doc) {

@@ -337,3 +337,38 @@ def test_hostile_titles_and_text_stay_text_in_offline_results(page: Any, hostile
 def test_chromium_is_the_debian_one() -> None:
     assert Path("/usr/bin/chromium") == CHROMIUM
     assert "--no-sandbox" in CHROMIUM_ARGS
+
+
+def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any, tmp_path: Path) -> None:
+    """A Nordic compound no article uses is split into two words they use; an unknown word is read
+    as an inflection of a known stem or the start of a longer word; a typo is left to "did you
+    mean". The offline search answers each as the server does."""
+    from kb.content.config import load_settings
+    from kb.search.service import SearchRequest
+    from tests.helpers import indexed_service
+
+    articles = {
+        "telle": ("Telle lageret", "Tell hver vare på lageret og før opp telling i listen."),
+        "faktura": ("Fakturaer", "Send fakturaer til kunder hver måned."),
+        "timer": ("Tidrapporter", "Før tidrapporter for hver uke, og send tidrapporter til godkjenning."),
+        "orgnr": ("Valider org-nr.", "Kontroller at org-nr. for kunden stemmer."),
+        "kurs": ("Kursbevis", "Last ned kursbevis når kurset er fullført."),
+    }
+    folder = tmp_path / "kb" / "articles" / "nb"
+    folder.mkdir(parents=True)
+    for slug, (title, body) in articles.items():
+        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Hjelp\n---\n\n"
+        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
+    settings = load_settings(tmp_path / "kb")
+    service = indexed_service(settings)
+    out = Exporter(settings).build(tmp_path / "kb" / "build").out
+    page.goto(url(out, "nb/index.html"))
+    load_index(page, "nb")
+    queries = {"varetelling": "telle", "tidrapportering": "timer", "org": "orgnr", "kursbevs": None}
+    offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
+    for (query, expected), found in zip(queries.items(), offline, strict=True):
+        server = [h.slug for h in service.search(SearchRequest(query, "nb")).hits]
+        if expected is None:  # a typo: nothing guessed, the fuzzy fallback finds the word meant
+            assert server == found == ["kurs"], query
+        else:
+            assert server[:1] == found[:1] == [expected], (query, server, found)

@@ -89,7 +89,7 @@ def test_a_damaged_manifest_means_a_full_build_never_a_wrong_one(tmp_path: Path)
     assert snapshot(site) == snapshot(clean)
 
 
-def test_builds_written_over_the_spare_equal_clean_builds_and_never_touch_the_live_one(tmp_path: Path) -> None:
+def test_builds_over_the_spare_equal_clean_builds_and_never_touch_the_live_one(tmp_path: Path) -> None:
     """From the third build on, a build writes over the one before the last (kept beside the site as
     ``.site.spare``): after each change it equals a clean build, and the build in place while it
     ran (which shares unchanged files with it through hard links) keeps every byte it had."""
