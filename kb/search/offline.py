@@ -57,12 +57,13 @@ from kb.search.service import MAX_EXPANSION
 from kb.search.words import pieces, word_counts
 
 FORMAT = 5  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
-# 5: the limits of unknown-word guesses and Nordic compound splitting
+# 5: the limits of unknown-word guesses and Nordic compound splitting; meta postings hold field scores
 # The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
 DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 MAX_BODY_TF = 15  # BM25 has saturated long before; four bits keep the postings short
 MAX_META = 63
+META_SCALE = 3  # a meta posting holds its field score times this (six bits: scores up to 21)
 TEXT_CHARS = 1200  # snippet text per article: the opening of the body, where most matches are
 
 
@@ -157,9 +158,12 @@ def _postings(entries: list[tuple[int, int]], bits: int) -> str:
 
 
 # One article's words, body term counts and weighted title/keyword/heading terms.
-ArticleTerms = tuple[frozenset[str], dict[str, int], dict[str, float]]
+META_FIELDS = ("title", "keywords", "headings")
+# An article's surface words, body term counts, per-term counts in each META_FIELDS field, and the
+# length of each of those fields (in terms).
+ArticleTerms = tuple[frozenset[str], dict[str, int], dict[str, tuple[int, int, int]], tuple[int, int, int]]
 TermCache = dict[str, ArticleTerms]
-TERMS_VERSION = 1  # change with article_terms or the stemming (ANALYSIS_VERSION is part of the key)
+TERMS_VERSION = 2  # change with article_terms or the stemming (ANALYSIS_VERSION is part of the key)
 
 
 def article_terms(article: Article, stem: Stemmer) -> ArticleTerms:
@@ -171,13 +175,16 @@ def article_terms(article: Article, stem: Stemmer) -> ArticleTerms:
         words.add(token)
         for term in stem.terms(token):
             counts[term] = counts.get(term, 0) + n
-    weighted: dict[str, float] = {}
-    for name in ("title", "keywords", "headings"):
+    meta: dict[str, list[int]] = {}
+    lengths = [0, 0, 0]
+    for position, name in enumerate(META_FIELDS):
         for token, n in word_counts(str(fields[name])).items():
             words.add(token)
             for term in stem.terms(token):
-                weighted[term] = weighted.get(term, 0.0) + WEIGHTS[name] * n
-    return frozenset(words), counts, weighted
+                meta.setdefault(term, [0, 0, 0])[position] += n
+                lengths[position] += n
+    per_field = {term: (tf[0], tf[1], tf[2]) for term, tf in meta.items()}
+    return frozenset(words), counts, per_field, (lengths[0], lengths[1], lengths[2])
 
 
 def terms_key(article: Article) -> str:
@@ -221,15 +228,18 @@ class _Collected:
     meta: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     lengths: int = 0
+    fields: dict[str, list[tuple[int, tuple[int, int, int]]]] = field(default_factory=dict)
+    field_lengths: list[tuple[int, int, int]] = field(default_factory=list)
 
     def add(self, article: Article, terms: ArticleTerms) -> None:
         number = len(self.docs)
-        words, counts, weighted = terms
+        words, counts, per_field, field_lengths = terms
         self.words.update(words)
         for term, tf in counts.items():
             self.body.setdefault(term, []).append((number, min(tf, MAX_BODY_TF)))
-        for term, weight in weighted.items():
-            self.meta.setdefault(term, []).append((number, min(round(2 * weight), MAX_META)))
+        for term, tfs in per_field.items():
+            self.fields.setdefault(term, []).append((number, tfs))
+        self.field_lengths.append(field_lengths)
         length = sum(counts.values())
         self.lengths += length
         changed = article.last_changed
@@ -241,6 +251,23 @@ class _Collected:
                   "length": length}  # fmt: skip
         self.docs.append([values[name] for name in DOC_FIELDS])
         self.texts.append(" ".join(article.text.split())[:TEXT_CHARS])
+
+    def weigh_meta(self) -> None:
+        """Each term's title, keyword and heading score, as the server's BM25F gives it per field
+        (its weight, saturation and length normalisation; idf aside), summed and quantised."""
+        count = len(self.field_lengths) or 1
+        averages = [max(sum(lengths[i] for lengths in self.field_lengths) / count, 1.0) for i in range(3)]
+        weights = [WEIGHTS[name] for name in META_FIELDS]
+        norms = [[1.0 - B + B * lengths[i] / averages[i] for i in range(3)] for lengths in self.field_lengths]
+        for term, postings in self.fields.items():
+            scored = []
+            for number, tfs in postings:
+                norm = norms[number]
+                value = sum(
+                    weights[i] * tf * (K1 + 1.0) / (tf + K1 * norm[i]) for i, tf in enumerate(tfs) if tf
+                )
+                scored.append((number, min(round(META_SCALE * value), MAX_META)))
+            self.meta[term] = scored
 
     def has(self, term: str) -> bool:
         return term in self.body or term in self.meta
@@ -319,6 +346,7 @@ def build_offline_index(
         key = terms_key(article)
         used[key] = (known or {}).get(key) or article_terms(article, stem)
         found.add(article, used[key])
+    found.weigh_meta()
     if known is not None:  # what this build used, and only that, is kept for the next one
         known.clear()
         known.update(used)
@@ -330,6 +358,7 @@ def build_offline_index(
         "lang": lang,
         "k1": K1,
         "b": B,
+        "meta_scale": META_SCALE,
         "suffix": {"min_tail": MIN_SUFFIX, "min_word": MIN_SUFFIX_WORD, "max_word": MAX_SUFFIX_WORD},
         "query": query_limits(lang),
         "doc_fields": DOC_FIELDS,

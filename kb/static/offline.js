@@ -82,6 +82,7 @@
     this.meta = data.meta ? data.meta.split(",") : [];
     this.k1 = data.k1;
     this.b = data.b;
+    this.metaScale = data.meta_scale;  /* meta postings hold field scores times this */
     this.avgdl = data.avgdl || 1;
     this.suffix = data.suffix;  /* the compound field's tails: min_tail, min_word, max_word */
     this.limits = data.query;  /* the server's query limits, by name (kb.search.offline.query_limits) */
@@ -250,7 +251,8 @@
   };
 
   /* BM25 of one term in every document that has it: body with length normalisation, plus title,
-     keywords and headings (weighted 3, 2.8 and 1.5 by the index, as on the server). */
+     keywords and headings (each field saturated and weighted 3, 2.8 and 1.5 by the index, as the
+     server scores them; one idf for the three). */
   Index.prototype.scored = function (term) {
     var cached = this.scoredCache[term];
     if (cached) return cached;
@@ -272,9 +274,8 @@
     for (i = 0; i < meta.length; i++) {
       value = meta[i];
       doc += Math.floor(value / 64);
-      tf = (value % 64) / 2;
       if (scores[doc] === undefined) { scores[doc] = 0; docs.push(doc); }
-      scores[doc] += idfMeta * tf * (k1 + 1) / (tf + k1);
+      scores[doc] += idfMeta * (value % 64) / this.metaScale;  /* title, keywords, headings: BM25F by field */
     }
     cached = { docs: docs, scores: scores };
     this.scoredCache[term] = cached;

@@ -372,3 +372,28 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
             assert server == found == ["kurs"], query
         else:
             assert server[:1] == found[:1] == [expected], (query, server, found)
+
+
+def test_the_offline_search_gives_the_servers_first_answer(page: Any, exporter: Exporter, site: Path) -> None:
+    """Each golden query and each article's title typed lower-case (the questions readers type most)
+    gets the same first answer offline as from the server, nearly always: the two rank with the same
+    rule; the browser lacks only the phrase bonus and per-field postings (ARCHITECTURE.md)."""
+    from kb.search.service import SearchRequest
+    from tests.helpers import indexed_service
+
+    service = indexed_service(exporter.settings)
+    asked = [(c["lang"], c["query"]) for c in GOLDEN]
+    asked += [(a.lang, a.title.lower()) for a in exporter.library]
+    same, differ = 0, []
+    for lang in sorted({lang for lang, _q in asked}):
+        page.goto(url(site, f"{lang}/index.html"))
+        load_index(page, lang)
+        queries = [q for code, q in asked if code == lang]
+        offline = page.evaluate("([lang, qs]) => qs.map(q => KBOffline.search(lang, q))", [lang, queries])
+        for query, found in zip(queries, offline, strict=True):
+            server = [h.slug for h in service.search(SearchRequest(query, lang)).hits]
+            if server[:1] == found[:1]:
+                same += 1
+            else:
+                differ.append(f"{lang}: {query!r}: server {server[:2]}, offline {found[:2]}")
+    assert same >= 0.9 * len(asked), differ
