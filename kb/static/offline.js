@@ -392,15 +392,28 @@
     if (!(term in alternatives) || alternatives[term] < weight) alternatives[term] = weight;
   }
 
+  /* A word and the words one letter shorter it holds: two words are neighbours when these meet. */
+  function deletions(word) {
+    var found = [word];
+    for (var i = 0; i < word.length; i++) found.push(word.slice(0, i) + word.slice(i + 1));
+    return found;
+  }
+
   /* Whether a word no article uses is one edit (two for long words) from one they use, accents
-     aside: a typo is left to "did you mean" and the fuzzy fallback, never guessed at (as the server). */
+     aside, found as the server's spelling dictionary finds it (one deletion on either side): a typo
+     is left to "did you mean" and the fuzzy fallback, never guessed at. */
   function typo(index, word) {
     var limits = index.limits;
     if (word.length < limits.min_correctable) return false;
     var limit = word.length < limits.long_typo ? 1 : 2, key = fold(word), surfaces = index.surfaces();
+    var near = Object.create(null);
+    deletions(key).forEach(function (variant) { near[variant] = true; });
     for (var i = 0; i < surfaces.length; i++) {
       var candidate = fold(surfaces[i][0]);
-      if (candidate !== key && distance(key, candidate, limit) <= limit) return true;
+      if (candidate === key || Math.abs(candidate.length - key.length) > 1 || candidate.length < 3 ||
+          !/^\p{L}+$/u.test(surfaces[i][0])) continue;
+      var meets = deletions(candidate).some(function (variant) { return near[variant]; });
+      if (meets && distance(key, candidate, limit) <= limit) return true;
     }
     return false;
   }
@@ -430,6 +443,7 @@
   function expand(index, word) {
     var text = word.text, limits = index.limits;
     var term = index.lookup(text);
+    if (term === -1) term = index.find(text);  /* a word no article writes whose stem they use (as the server) */
     var alternatives = Object.create(null);
     if (term === STOP && !word.prefix) return null;
     var i, found, split = null;
