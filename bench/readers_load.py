@@ -160,7 +160,7 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str, An
 
 def rows(url: str) -> dict[str, int]:
     with Store.open(url) as store:
-        return store.count_rows()
+        return store.count_records()
 
 
 def reset(database: Path) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
+    inspect,
     select,
     text,
 )
@@ -52,8 +53,11 @@ searches = Table(
     Column("query", String(MAX_QUERY_LENGTH), nullable=False),
     Column("results", Integer, nullable=False),  # after every fallback
     Column("fallback", String(16), nullable=True),  # None, "any-term", "fuzzy"
-    Column("ms", Float, nullable=False),
+    Column("ms", Float, nullable=False),  # the mean time of the row's searches
     Column("source", String(16), nullable=False),  # "page", "api", "suggest-final"
+    # How many searches the row stands for: the same search answered again within one batch of the
+    # recorder is one row (since schema version 3; a row written before counts one).
+    Column("hits", Integer, nullable=False, server_default="1"),
 )
 
 clicks = Table(
@@ -100,8 +104,14 @@ def _v2_indexes(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+def _v3_search_hits(conn: Connection) -> None:
+    # Identical searches of one batch become one row: writes cost per distinct search, not per search.
+    if "hits" not in {c["name"] for c in inspect(conn).get_columns("kb_searches")}:
+        conn.execute(text("ALTER TABLE kb_searches ADD COLUMN hits INTEGER NOT NULL DEFAULT 1"))
+
+
 # MIGRATIONS[n - 1] brings a database from version n - 1 to version n. Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_tables, _v2_indexes)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_tables, _v2_indexes, _v3_search_hits)
 LATEST_VERSION = len(MIGRATIONS)
 
 

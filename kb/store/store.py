@@ -243,24 +243,27 @@ class Store:
 
     @staticmethod
     def _insert_searches(conn: Connection, batch: Sequence[SearchRecord]) -> int:
-        rows = []
+        """One row per distinct search of the batch (the same normalised query, language, day,
+        results, fallback and source), its ``hits`` the searches it stands for, ``at`` the first of
+        them and ``ms`` their mean: readers repeat searches, and each row costs index updates."""
+        rows: dict[tuple[object, ...], dict[str, Any]] = {}
         for item in batch:
             day, at = _day_and_time(item.at)
-            rows.append(
-                {
-                    "at": at,
-                    "day": day,
-                    "lang": item.lang[:MAX_LANG_LENGTH],
-                    "query": normalize_query(item.query),
-                    "results": item.results,
-                    "fallback": item.fallback,
-                    "ms": float(item.ms),
-                    "source": item.source,
-                }
-            )
+            lang, query = item.lang[:MAX_LANG_LENGTH], normalize_query(item.query)
+            key = (day, lang, query, item.results, item.fallback, item.source)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = {
+                    "at": at, "day": day, "lang": lang, "query": query, "results": item.results,
+                    "fallback": item.fallback, "ms": float(item.ms), "source": item.source, "hits": 1,
+                }  # fmt: skip
+            else:
+                row["ms"] += (float(item.ms) - row["ms"]) / (row["hits"] + 1)  # the running mean
+                row["hits"] += 1
+                row["at"] = min(row["at"], at)
         if rows:
-            conn.execute(searches.insert(), rows)
-        return len(rows)
+            conn.execute(searches.insert(), list(rows.values()))
+        return len(batch)
 
     @staticmethod
     def _insert_clicks(conn: Connection, batch: Sequence[ClickRecord]) -> int:
@@ -323,13 +326,19 @@ class Store:
     # -- retention ------------------------------------------------------------------------------
 
     def purge(self, older_than_days: int, now: datetime | None = None) -> dict[str, int]:
-        """Delete every record older than ``older_than_days`` days; return the rows deleted per kind."""
+        """Delete every record older than ``older_than_days`` days; return the records deleted per
+        kind (searches by their rows' hits)."""
         if older_than_days < 0:
             raise ValueError(f"older_than_days must not be negative, not {older_than_days}")
         cutoff = _naive_utc(now) - timedelta(days=older_than_days)
         deleted: dict[str, int] = {}
         with self._write() as conn:
-            for name, table in (("searches", searches), ("clicks", clicks), ("votes", votes)):
+            old = searches.c.at < cutoff
+            deleted["searches"] = int(
+                conn.execute(select(func.coalesce(func.sum(searches.c.hits), 0)).where(old)).scalar_one()
+            )
+            conn.execute(delete(searches).where(old))
+            for name, table in (("clicks", clicks), ("votes", votes)):
                 deleted[name] = conn.execute(delete(table).where(table.c.at < cutoff)).rowcount
         return deleted
 
@@ -340,16 +349,20 @@ class Store:
         condition = and_(table.c.at >= _naive_utc(since), table.c.at <= _naive_utc(until))
         return and_(condition, table.c.lang == lang) if lang is not None else condition
 
-    def count_rows(self) -> dict[str, int]:
-        """How many rows each table holds (for tests and health checks)."""
+    def count_records(self) -> dict[str, int]:
+        """How many records each table holds (searches by their rows' hits; for tests and checks)."""
         with self.engine.connect() as conn:
-            return {
+            found = {
                 name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for name, table in (("searches", searches), ("clicks", clicks), ("votes", votes))
+                for name, table in (("clicks", clicks), ("votes", votes))
             }
+            hits = conn.execute(select(func.coalesce(func.sum(searches.c.hits), 0))).scalar_one()
+        return {"searches": int(hits), **found}
 
     def search_count(self, since: datetime, until: datetime, lang: str | None = None) -> int:
-        query = select(func.count()).select_from(searches).where(self._window(searches, since, until, lang))
+        query = select(func.coalesce(func.sum(searches.c.hits), 0)).where(
+            self._window(searches, since, until, lang)
+        )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -379,7 +392,7 @@ class Store:
                 self._window(clicks, since, until, None),
             )
             condition = and_(condition, ~opened)
-        count = func.count().label("n")
+        count = func.sum(searches.c.hits).label("n")
         query = (
             select(searches.c.query, searches.c.lang, count)
             .where(condition)
@@ -424,9 +437,9 @@ class Store:
         self, since: datetime, until: datetime, lang: str | None = None
     ) -> list[tuple[date, int, int]]:
         """(day, searches, zero-result searches) for each day that had searches."""
-        zero = func.sum(case((searches.c.results == 0, 1), else_=0))
+        zero = func.sum(case((searches.c.results == 0, searches.c.hits), else_=0))
         query = (
-            select(searches.c.day, func.count(), zero)
+            select(searches.c.day, func.sum(searches.c.hits), zero)
             .where(self._window(searches, since, until, lang))
             .group_by(searches.c.day)
             .order_by(searches.c.day)

@@ -144,13 +144,13 @@ def test_refused_votes_count_nothing(
     token = token_of(client)
     data = {k: token if v == "TOKEN" else v for k, v in data.items()}
     assert vote(client, data, **headers).status_code == status
-    assert written(app).count_rows()["votes"] == 0
+    assert written(app).count_records()["votes"] == 0
 
 
 def test_a_token_of_another_article_is_refused(app: Flask, client: FlaskClient) -> None:
     other = token_of(client, "/en/articles/single-sign-on/")
     assert vote(client, {"csrf_token": other, "helpful": "yes"}).status_code == 403
-    assert written(app).count_rows()["votes"] == 0
+    assert written(app).count_records()["votes"] == 0
 
 
 def test_votes_are_rate_limited_and_size_capped(app: Flask, client: FlaskClient) -> None:
@@ -160,7 +160,7 @@ def test_votes_are_rate_limited_and_size_capped(app: Flask, client: FlaskClient)
     data = {"csrf_token": token, "helpful": "yes"}
     statuses = [vote(client, data, agent=f"r{n}").status_code for n in range(15)]
     assert statuses[:10] == [200] * 10 and 429 in statuses
-    assert written(app).count_rows()["votes"] == 10
+    assert written(app).count_records()["votes"] == 10
 
 
 def test_the_stored_vote_has_no_address_or_user_agent(app: Flask, client: FlaskClient) -> None:
@@ -203,7 +203,7 @@ def test_click_beacons_and_the_final_suggestion(app: Flask, client: FlaskClient)
     assert foreign.status_code == 403
     assert client.post("/api/analytics/click", data={**beacon, "q": "x" * 2000}).status_code == 413
     store = written(app)
-    assert store.count_rows() == {"searches": 2, "clicks": 2, "votes": 0}
+    assert store.count_records() == {"searches": 2, "clicks": 2, "votes": 0}
     report = build_report(store)
     assert report["unopened_queries"] == []  # "password" was opened, "two-st" too
 
@@ -330,6 +330,6 @@ def test_two_server_processes_lose_nothing(site: Settings, database_url: str, tm
             server.wait(timeout=30)
     store = Store.open(database_url)
     try:
-        assert store.count_rows() == {"searches": 2 * searches_each, "clicks": 0, "votes": 2 * votes_each}
+        assert store.count_records() == {"searches": 2 * searches_each, "clicks": 0, "votes": 2 * votes_each}
     finally:
         store.close()

@@ -14,10 +14,10 @@ def wait_for(store: Store, table: str, count: int, timeout: float = 5.0) -> floa
     """Seconds until ``table`` holds ``count`` rows; fails the test after ``timeout``."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        if store.count_rows()[table] >= count:
+        if store.count_records()[table] >= count:
             return time.monotonic() - start
         time.sleep(0.05)
-    raise AssertionError(f"{table} holds {store.count_rows()[table]} rows after {timeout} s, not {count}")
+    raise AssertionError(f"{table} holds {store.count_records()[table]} rows after {timeout} s, not {count}")
 
 
 def test_records_reach_the_database_within_seconds(store: Store) -> None:
@@ -45,7 +45,7 @@ def test_a_full_queue_drops_and_counts_without_blocking(sqlite_store: Store) -> 
     assert max(timings) < 0.010  # never waits for room
     assert statistics.median(timings) < 0.001
     assert recorder.close()  # what was queued is still written
-    assert sqlite_store.count_rows()["searches"] == 10
+    assert sqlite_store.count_records()["searches"] == 10
 
 
 def test_close_flushes_the_queue_and_may_be_called_twice(store: Store) -> None:
@@ -56,7 +56,7 @@ def test_close_flushes_the_queue_and_may_be_called_twice(store: Store) -> None:
     start = time.monotonic()
     assert recorder.close(timeout=10)
     assert time.monotonic() - start < 5
-    assert store.count_rows() == {"searches": 120, "clicks": 0, "votes": 1}
+    assert store.count_records() == {"searches": 120, "clicks": 0, "votes": 1}
     assert recorder.close()
     assert not recorder.record(SearchRecord("after close", "nb", 1))
     assert recorder.dropped == 1
@@ -67,10 +67,10 @@ def test_flush_waits_until_what_was_queued_is_written(store: Store) -> None:
         for i in range(40):
             recorder.record(SearchRecord(f"q {i}", "nb", 1))
         assert recorder.flush(timeout=10)
-        assert store.count_rows()["searches"] == 40
+        assert store.count_records()["searches"] == 40
         recorder.record(SearchRecord("more", "nb", 1))
         assert recorder.flush(timeout=10)
-        assert store.count_rows()["searches"] == 41
+        assert store.count_records()["searches"] == 41
 
 
 def test_writes_come_in_batches_of_at_most_batch_size(sqlite_store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -24,9 +25,9 @@ def versions(store: Store) -> list[int]:
 
 
 def test_an_empty_database_gets_the_latest_schema(store: Store) -> None:
-    assert store.schema_version() == LATEST_VERSION == 2
+    assert store.schema_version() == LATEST_VERSION == 3
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert versions(store) == [1, 2]
+    assert versions(store) == [1, 2, 3]
     if store.dialect == "postgresql":  # each test has a schema of its own, on the search path
         with store.engine.connect() as conn:
             assert str(conn.exec_driver_sql("SELECT current_schema()").scalar()).startswith("kb_")
@@ -36,8 +37,8 @@ def test_reopening_changes_nothing_and_keeps_the_data(store: Store, open_again: 
     store.record_searches([SearchRecord("passord", "nb", 3)])
     again = open_again()
     assert again.schema_version() == LATEST_VERSION
-    assert versions(again) == [1, 2]
-    assert again.count_rows()["searches"] == 1
+    assert versions(again) == [1, 2, 3]
+    assert again.count_records()["searches"] == 1
 
 
 def test_a_database_at_an_older_version_is_migrated(database_url: str) -> None:
@@ -50,11 +51,31 @@ def test_a_database_at_an_older_version_is_migrated(database_url: str) -> None:
     engine.dispose()
 
     with Store.open(database_url) as store:
-        assert store.schema_version() == 2
-        assert versions(store) == [1, 2]
+        assert store.schema_version() == 3
+        assert versions(store) == [1, 2, 3]
         indexes = {i["name"] for i in inspect(store.engine).get_indexes("kb_searches")}
         assert {"ix_kb_searches_at", "ix_kb_searches_lang_query"} <= indexes
-        assert store.count_rows()["searches"] == 1
+        assert store.count_records()["searches"] == 1
+
+
+def test_a_version_2_database_gets_search_hits_and_keeps_its_rows(database_url: str) -> None:
+    """Version 2 wrote one row per search: after the migration each old row counts one search."""
+    engine = create_store_engine(database_url)
+    assert migrate(engine, target=2) == 2
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE kb_searches DROP COLUMN hits")  # as version 2 made it
+        for query in ("passord", "passord", "e-post"):
+            conn.exec_driver_sql(
+                "INSERT INTO kb_searches (at, day, lang, query, results, fallback, ms, source) "
+                f"VALUES ('2026-11-01 10:00:00', '2026-11-01', 'nb', '{query}', 2, NULL, 1.5, 'page')"
+            )
+    engine.dispose()
+    with Store.open(database_url) as store:
+        assert store.schema_version() == 3
+        assert store.count_records()["searches"] == 3
+        store.record_searches([SearchRecord("passord", "nb", 2)] * 4)
+        since, until = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+        assert store.query_counts(since, until, "nb") == [("passord", "nb", 6), ("e-post", "nb", 1)]
 
 
 def test_an_unknown_target_version_is_refused(store: Store) -> None:
@@ -81,7 +102,7 @@ def test_stores_opening_at_once_migrate_exactly_once(database_url: str) -> None:
         thread.join(30)
     assert errors == []
     assert len(opened) == 4
-    assert versions(opened[0]) == [1, 2]
+    assert versions(opened[0]) == [1, 2, 3]
     for store in opened:
         store.close()
 

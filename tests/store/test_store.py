@@ -105,6 +105,30 @@ def test_searches_and_clicks_are_stored_normalized(store: Store) -> None:
     assert row.at == NOW.replace(tzinfo=None)
 
 
+def test_the_same_search_in_one_batch_is_one_row_counted_as_often_as_it_was_made(store: Store) -> None:
+    """Readers repeat searches: a batch writes one row per distinct search (its hits, the first time,
+    the mean time), and every report counts each search."""
+    later = NOW + timedelta(seconds=1)
+    batch = [SearchRecord("Glemt passord", "nb", 2, ms=10.0, at=later)] * 3
+    batch += [SearchRecord("glemt  PASSORD", "nb", 2, ms=40.0, at=NOW)]  # the same, normalised
+    batch += [SearchRecord("glemt passord", "nb", 2, ms=5.0, source="api", at=NOW)]  # another source
+    batch += [SearchRecord("zzqx", "nb", 0, at=NOW)] * 2
+    assert store.record_searches(batch) == 7
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(searches).order_by(searches.c.query, searches.c.source)).all()
+    assert [(r.query, r.source, r.hits) for r in rows] == [
+        ("glemt passord", "api", 1), ("glemt passord", "page", 4), ("zzqx", "page", 2),
+    ]  # fmt: skip
+    assert rows[1].ms == 17.5 and rows[1].at == NOW.replace(tzinfo=None)
+    since, until = NOW - timedelta(days=1), NOW + timedelta(days=1)
+    assert store.search_count(since, until) == 7
+    assert store.query_counts(since, until) == [("glemt passord", "nb", 5), ("zzqx", "nb", 2)]
+    assert store.query_counts(since, until, zero_results=True) == [("zzqx", "nb", 2)]
+    assert store.searches_per_day(since, until) == [(NOW.date(), 7, 2)]
+    assert store.count_records()["searches"] == 7
+    assert store.purge(0, now=NOW + timedelta(days=1)) == {"searches": 7, "clicks": 0, "votes": 0}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.text(max_size=250))
 def test_any_query_text_round_trips_as_its_normalized_form(store: Store, raw: str) -> None:
@@ -125,7 +149,7 @@ def test_purge_deletes_records_older_than_the_retention(store: Store) -> None:
             ]
         )
     assert store.purge(30, now=NOW) == {"searches": 1, "clicks": 1, "votes": 1}
-    assert store.count_rows() == {"searches": 2, "clicks": 2, "votes": 2}
+    assert store.count_records() == {"searches": 2, "clicks": 2, "votes": 2}
     assert store.purge(30, now=NOW) == {"searches": 0, "clicks": 0, "votes": 0}
     assert store.purge(5, now=NOW) == {"searches": 1, "clicks": 1, "votes": 1}
 

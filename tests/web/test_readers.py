@@ -193,7 +193,7 @@ def test_a_stalled_or_missing_database_never_slows_a_search(
     with app.app_context():
         recorder = readers().recorder(wait=30)
         assert recorder is not None and recorder.flush()
-        assert recorder.store.count_rows()["searches"] == 5  # held while the store opened, then written
+        assert recorder.store.count_records()["searches"] == 5  # held while the store opened, then written
     monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://nobody@/kb?host=/nonexistent-kb-folder")
     down = create_app(load_settings(site_root), index=False)
     assert down.test_client().get("/en/search?q=password").status_code == 200
@@ -222,5 +222,5 @@ def test_the_store_is_opened_without_holding_the_readers_lock(
     with app.app_context():
         recorder = readers().recorder(wait=30)
         assert recorder is not None and recorder.flush()
-        assert recorder.store.count_rows()["searches"] == 1
+        assert recorder.store.count_records()["searches"] == 1
     assert held_at_start == [False]
