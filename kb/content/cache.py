@@ -74,6 +74,10 @@ class ArticleCache:
     hits: int = 0
     misses: int = 0
     writable: bool = True
+    # The digests of the snippets and files entries depend on, read once per load (one include is
+    # named by hundreds of articles); a load is one pass, so a file changing during it is not missed
+    # by more than a rerun would be.
+    digests: dict[str, str] = field(default_factory=dict)
 
     def key(self, rel: str, lang: str, raw: bytes) -> str:
         digest = hashlib.sha256()
@@ -88,11 +92,18 @@ class ArticleCache:
     def get(self, key: str) -> Outcome | None:
         """The cached outcome for ``key``, if there is one, undamaged and still current."""
         entry = self._read(self.path(key))
-        if entry is None or any((file_digest(Path(p)) or "") != sha for p, sha in entry.depends.items()):
+        if entry is None or any(self.digest(p) != sha for p, sha in entry.depends.items()):
             self.misses += 1
             return None
         self.hits += 1
         return entry.outcome
+
+    def digest(self, path: str) -> str:
+        """The digest of a file an entry depends on ("" when it cannot be read), once per load."""
+        found = self.digests.get(path)
+        if found is None:
+            found = self.digests[path] = file_digest(Path(path)) or ""
+        return found
 
     def put(self, key: str, outcome: Outcome, depends: Iterable[Path] = ()) -> None:
         """Store ``outcome`` (atomically); a failure to write only costs the next run its time."""

@@ -106,9 +106,15 @@ class Linker:
 
     def check(self, article: Article, problems: Problems) -> None:
         """Report broken article links and unknown heading anchors of a written article."""
-        own = {h.anchor for h in article.toc} | _footnote_ids(article)
+        own = {h.anchor for h in article.toc}
+        footnotes: set[str] | None = None  # read from the page only when a link needs them
         for ref in article.references:
             if ref.kind == "anchor" and ref.fragment not in own:
+                if footnotes is None:
+                    footnotes = _footnote_ids(article)
+                    own |= footnotes
+                if ref.fragment in own:
+                    continue
                 message = _("unknown anchor #{anchor} (headings here: {known})")
                 known = ", ".join("#" + h.anchor for h in article.toc) or "-"
                 problems.add(ref.path, ref.line, message.format(anchor=ref.fragment, known=known))
