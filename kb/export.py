@@ -19,6 +19,7 @@ import html
 import json
 import multiprocessing
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -54,6 +55,7 @@ LINK = re.compile(r'(?P<attr>\s(?:href|src|action|data-index|data-text)=")(?P<va
 PLACEHOLDER_URL = re.compile(re.escape(PLACEHOLDER) + r'(?P<path>/[^"<>\s&]*)')  # "&": escaped quotes
 UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
+RELATIVE_SLOW = re.compile(r"[?#;:\\]|//|^$")  # relative links the link check leaves to urljoin
 CHUNK = 100  # pages per job when several processes render
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 Progress = Callable[[int], None]
@@ -172,8 +174,21 @@ def link_path(base: str, target: str) -> str:
     """
     if target.startswith("/") and not target.startswith("//"):
         path = urlsplit(target).path
-        if "/." not in path:  # no dot segments to resolve: urljoin would return it as it is
+        if "/." not in path and ";" not in path:  # no dot segments (or ;params): urljoin keeps it as it is
             return unquote(path)
+    elif (
+        not RELATIVE_SLOW.search(target)
+        and "/." not in base
+        and "//" not in base
+        and target.count("..") < base.count("/") - 1  # never above the root (urljoin's own rules)
+    ):
+        # A plain relative path (``../other/``, ``media/a.png``): its dot segments resolved as
+        # urljoin resolves them, a trailing slash kept (the rest of the links, another 0.3 s).
+        joined = posixpath.normpath(base[: base.rfind("/") + 1] + target)
+        last = target.rsplit("/", 1)[-1]
+        if target.endswith("/") or last in (".", ".."):
+            joined = joined.rstrip("/") + "/"
+        return unquote(joined)
     return unquote(urlsplit(urljoin(base, target)).path)
 
 
