@@ -425,4 +425,6 @@ def test_kb_build_killed_half_way_leaves_the_old_build_intact(small: Path, tmp_p
     final = kb(root, "build", "--out", str(site))
     assert final.code == 0, final.err
     assert (site / "nb" / "articles" / "ny-side" / "index.html").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb", "reference", "site"]  # no half-built ones
+    # no half-built ones; the build the last one replaced is kept whole, for the next one to write over
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "kb", "reference", "site"]
+    assert (tmp_path / ".site.spare" / ".kb-build").is_file()
