@@ -36,7 +36,7 @@ from flask import g, render_template
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
-from kb.content.files import write_new_file
+from kb.content.files import locked, write_new_file
 from kb.errors import ContentError, ExportError
 from kb.i18n import _
 from kb.model import Article, Library
@@ -58,6 +58,7 @@ SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 RELATIVE_SLOW = re.compile(r"[?#;:\\]|//|^$")  # relative links the link check leaves to urljoin
 CHUNK = 100  # pages per job when several processes render
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
+BUILD_LOCK_WAIT = 600.0  # seconds a build waits for another one writing beside the same folder
 Progress = Callable[[int], None]
 Job = tuple[str, int, int]  # a language's search index ("index", lang, 0, 0) or pages[start:stop]
 
@@ -702,19 +703,22 @@ class Exporter:
         archive: Path | None = None
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            remove_leftovers(out)
-            self.previous = PreviousBuild.read(out) if self.reuse else PreviousBuild()
-            self.spare = PreviousBuild.claim(spare_of(out), staging) if self.reuse else PreviousBuild()
-            if self.spare.folder is None:
-                staging.mkdir()
-            pages, sizes = self.write(staging, progress)
-            wanted = {f.lstrip("/") for f in self.files()} | {MARKER, MANIFEST}
-            files, size = settle(staging, wanted)
-            if zip_file is not None:
-                archive = write_zip(staging, zip_file.absolute())
-            swap_in(staging, out, keep=spare_of(out) if self.reuse else None)
-            if archive is not None:
-                os.replace(archive, zip_file.absolute())  # type: ignore[union-attr]
+            # One build at a time beside ``out``: another would link files from a build being
+            # swapped under it, or claim the same spare.
+            with locked(out.parent, wait=BUILD_LOCK_WAIT):
+                remove_leftovers(out)
+                self.previous = PreviousBuild.read(out) if self.reuse else PreviousBuild()
+                self.spare = PreviousBuild.claim(spare_of(out), staging) if self.reuse else PreviousBuild()
+                if self.spare.folder is None:
+                    staging.mkdir()
+                pages, sizes = self.write(staging, progress)
+                wanted = {f.lstrip("/") for f in self.files()} | {MARKER, MANIFEST}
+                files, size = settle(staging, wanted)
+                if zip_file is not None:
+                    archive = write_zip(staging, zip_file.absolute())
+                swap_in(staging, out, keep=spare_of(out) if self.reuse else None)
+                if archive is not None:
+                    os.replace(archive, zip_file.absolute())  # type: ignore[union-attr]
         except OSError as exc:
             reason = exc.strerror or str(exc)
             message = _("cannot write the build to {path}: {reason}").format(path=out, reason=reason)

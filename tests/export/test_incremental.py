@@ -129,3 +129,24 @@ def test_a_failed_build_over_the_spare_leaves_the_site_and_a_whole_next_build(
     clean = tmp_path / "clean"
     build(settings.root, clean, reuse=False)
     assert snapshot(site) == snapshot(clean)
+
+
+def test_builds_started_together_take_turns_and_leave_a_whole_site(tmp_path: Path) -> None:
+    """Two ``kb build`` runs into the same folder at once: one waits for the other (neither links
+    files from a build being swapped under it), both succeed, and the site is a clean build."""
+    import subprocess
+    import sys
+
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    edit_body(settings.root)
+    command = [sys.executable, "-m", "kb", "--root", str(settings.root), "build", "--out", str(site)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    for run in runs:
+        _out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err.decode()
+    clean = tmp_path / "clean"
+    build(settings.root, clean, reuse=False)
+    assert snapshot(site) == snapshot(clean)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "clean", "kb", "site"]
