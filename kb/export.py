@@ -308,9 +308,11 @@ def write_zip(folder: Path, target: Path) -> Path:
     return temporary
 
 
-def settle(folder: Path, wanted: set[str]) -> tuple[int, int]:
-    """Delete the files of ``folder`` not in ``wanted`` (paths relative to it: what a spare build
-    had and this one has not) and the folders left empty; count the files kept and their bytes."""
+def settle(folder: Path, wanted: set[str], prune: bool = True) -> tuple[int, int]:
+    """With ``prune``, delete the files of ``folder`` not in ``wanted`` (paths relative to it: what a
+    spare build had and this one has not) and the folders left empty; count the files and bytes.
+    A fresh folder is not pruned: a file a build writes but does not list then shows up as a
+    difference between a build over a spare and a clean one, never as a file lost."""
     files = size = 0
 
     def walk(path: str, prefix: str) -> bool:
@@ -320,11 +322,11 @@ def settle(folder: Path, wanted: set[str]) -> tuple[int, int]:
             for entry in entries:
                 name = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if walk(entry.path, name + "/"):
+                    if walk(entry.path, name + "/") and prune:
                         os.rmdir(entry.path)
                     else:
                         empty = False
-                elif name in wanted:
+                elif name in wanted or not prune:
                     files, size, empty = files + 1, size + entry.stat(follow_symlinks=False).st_size, False
                 else:
                     os.unlink(entry.path)
@@ -713,7 +715,7 @@ class Exporter:
                     staging.mkdir()
                 pages, sizes = self.write(staging, progress)
                 wanted = {f.lstrip("/") for f in self.files()} | {MARKER, MANIFEST}
-                files, size = settle(staging, wanted)
+                files, size = settle(staging, wanted, prune=self.spare.folder is not None)
                 if zip_file is not None:
                     archive = write_zip(staging, zip_file.absolute())
                 swap_in(staging, out, keep=spare_of(out) if self.reuse else None)
