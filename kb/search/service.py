@@ -312,7 +312,7 @@ def build_plan(
         excluded = np.zeros(gen.size, dtype=bool)
         for word in parsed.excluded:
             plan = word_plan(gen, word, {})
-            for alternative in plan.primary if plan is not None else ():
+            for alternative in plan.primary[:1] if plan is not None else ():  # the word itself, no guess
                 for name, term, _boost in alternative.terms:
                     excluded[gen.postings(name, term).docs] = True
     return Plan(tuple(words), need, excluded, plain if len(plain) > 1 else (), any_term or parsed.any_term)
