@@ -7,9 +7,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kb.store.records import Record
-from kb.store.store import Store
+
+if TYPE_CHECKING:  # the recorder only calls a store's methods: SQLAlchemy loads when a store opens
+    from kb.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from kb.settings import Settings
+from kb.store.location import database_url
 from kb.store.records import (
     MAX_LANG_LENGTH,
     MAX_SLUG_LENGTH,
@@ -46,8 +47,6 @@ from kb.store.records import (
 )
 from kb.store.schema import clicks, migrate, schema_version, searches, votes
 
-DATABASE_URL_ENV = "KB_DATABASE_URL"
-SQLITE_FILENAME = "kb.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 WRITE_ATTEMPTS = 3
@@ -63,15 +62,6 @@ def _is_transient(error: OperationalError) -> bool:
         return True
     message = str(error.orig).lower()
     return isinstance(error.orig, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
-
-
-def database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
-    """``KB_DATABASE_URL`` when set, else the SQLite file ``<instance_dir>/kb.sqlite3``."""
-    env = os.environ if environ is None else environ
-    configured = env.get(DATABASE_URL_ENV, "").strip()
-    if configured:
-        return configured
-    return f"sqlite:///{settings.instance_dir / SQLITE_FILENAME}"
 
 
 def engine_url(url: str) -> str:

@@ -11,8 +11,8 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+import kb.store
 from kb.i18n import closest_language, format_date, format_number, format_share, translations
-from kb.store import build_report
 from kb.web.charts import Series, share_line, stacked_bars
 from kb.web.readers import ADMIN_TOKEN_ENV, RateLimiter, client_key, readers, same_origin
 from kb.web.state import state
@@ -103,7 +103,7 @@ def _report() -> dict[str, Any]:
     library = state().library
     languages = state().settings.languages
     titles = {code: {a.slug: a.title for a in library.in_language(code)} for code in languages}
-    return build_report(store, since_days=days, lang=lang, titles=titles)
+    return kb.store.build_report(store, since_days=days, lang=lang, titles=titles)
 
 
 def _(message: str) -> str:

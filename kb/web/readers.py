@@ -17,14 +17,18 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
 from kb.search.service import SearchResult
 from kb.settings import Settings
-from kb.store import Record, Recorder, SearchRecord, Store, database_url, voter_hash
+from kb.store import Record, Recorder, SearchRecord, database_url, voter_hash
 from kb.store.recorder import DEFAULT_QUEUE_SIZE
+
+if TYPE_CHECKING:
+    from kb.store import Store
 from kb.web.gate import off_the_loop
 
 log = logging.getLogger(__name__)
@@ -157,6 +161,8 @@ class Readers:
         # Connecting, migrating and purging wait for the database (SQLite's write lock, a remote
         # server): under gevent workers in a real thread, or the worker's requests would wait too.
         try:
+            from kb.store import Store  # SQLAlchemy is loaded here, when the store first opens
+
             store = off_the_loop(lambda: Store.open(self.url))
         except Exception:  # any driver error: reader data waits, pages and searches go on
             log.exception("kb: the reader-data store cannot be opened; nothing is recorded for now")
