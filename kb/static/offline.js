@@ -443,7 +443,8 @@
   function expand(index, word) {
     var text = word.text, limits = index.limits;
     var term = index.lookup(text);
-    if (term === -1) term = index.find(text);  /* a word no article writes whose stem they use (as the server) */
+    /* a whole word no article writes, but whose stem they use, is known (as on the server) */
+    if (term === -1 && !word.prefix) term = index.find(text);
     var alternatives = Object.create(null);
     if (term === STOP && !word.prefix) return null;
     var i, found, split = null;

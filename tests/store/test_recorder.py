@@ -11,13 +11,13 @@ from kb.store import ClickRecord, Recorder, SearchRecord, Store, VoteRecord
 
 
 def wait_for(store: Store, table: str, count: int, timeout: float = 5.0) -> float:
-    """Seconds until ``table`` holds ``count`` rows; fails the test after ``timeout``."""
+    """Seconds until ``table`` holds ``count`` records; fails the test after ``timeout``."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if store.count_records()[table] >= count:
             return time.monotonic() - start
         time.sleep(0.05)
-    raise AssertionError(f"{table} holds {store.count_records()[table]} rows after {timeout} s, not {count}")
+    raise AssertionError(f"{table} holds {store.count_records()[table]} records after {timeout} s, not {count}")
 
 
 def test_records_reach_the_database_within_seconds(store: Store) -> None:
