@@ -17,7 +17,8 @@ def wait_for(store: Store, table: str, count: int, timeout: float = 5.0) -> floa
         if store.count_records()[table] >= count:
             return time.monotonic() - start
         time.sleep(0.05)
-    raise AssertionError(f"{table} holds {store.count_records()[table]} records after {timeout} s, not {count}")
+    held = store.count_records()[table]
+    raise AssertionError(f"{table} holds {held} records after {timeout} s, not {count}")
 
 
 def test_records_reach_the_database_within_seconds(store: Store) -> None:
