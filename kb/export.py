@@ -60,7 +60,7 @@ CHUNK = 100  # pages per job when several processes render
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 BUILD_LOCK_WAIT = 600.0  # seconds a build waits for another one writing beside the same folder
 Progress = Callable[[int], None]
-Job = tuple[str, int, int]  # a language's search index ("index", lang, 0, 0) or pages[start:stop]
+Job = tuple[str, int, int]  # a language's search index (lang, 0, 0) or ("pages", start, stop)
 
 
 @dataclass(frozen=True)

@@ -297,10 +297,11 @@ def _vocabulary(
     return forms, irregular
 
 
-def query_limits(lang: str = "") -> dict[str, float]:
-    """The server's query limits and ranking rule, by name: characters, words, prefix expansion,
-    the shortest correctable word, ``required_matches`` (all words up to this many, then the soft
-    rule) and the soft rule's constants (``kb.search.ranking``)."""
+def query_limits(lang: str) -> dict[str, float]:
+    """The server's query limits and ranking rule for ``lang``, by name: characters, words, prefix
+    expansion, the shortest correctable word, ``required_matches`` (all words up to this many, then
+    the soft rule), the soft rule's constants, unknown-word guesses and compound splitting
+    (``kb.search.ranking``)."""
     return {
         "max_chars": MAX_QUERY_CHARS,
         "max_words": MAX_WORDS,

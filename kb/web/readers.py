@@ -26,10 +26,10 @@ from kb.search.service import SearchResult
 from kb.settings import Settings
 from kb.store import Record, Recorder, SearchRecord, database_url, voter_hash
 from kb.store.recorder import DEFAULT_QUEUE_SIZE
-
-if TYPE_CHECKING:
-    from kb.store import Store
 from kb.web.gate import off_the_loop
+
+if TYPE_CHECKING:  # loaded (with SQLAlchemy) only when the store first opens: see Readers._open
+    from kb.store import Store
 
 log = logging.getLogger(__name__)
 
