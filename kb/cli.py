@@ -47,8 +47,8 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def report(problems: tuple[ContentError, ...]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    if problems:  # one write: a big knowledge base may have ten thousand of them
+        click.echo("\n".join(map(str, problems)), err=True)
 
 
 @click.group()
@@ -553,14 +553,15 @@ def stats(ctx: click.Context) -> None:
 def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | None, strict: bool) -> None:
     """Export the site as static files that work opened from disk (file://), search included."""
     from kb.errors import ExportError
-    from kb.export import Exporter
+    from kb.export import BrokenLink, Exporter
 
     settings = settings_of(ctx)
     exporter = Exporter(settings, base_url=base_url)
     report(exporter.problems)
     broken = exporter.broken_links()
-    for link in broken:
-        click.echo(str(link) if strict else f"{link} ({_('warning')})", err=True)
+    if broken:
+        suffix = "" if strict else f" ({_('warning')})"
+        click.echo("\n".join(line + suffix for line in BrokenLink.lines(broken)), err=True)
     if broken and strict:
         ctx.exit(1)
     target = Path(out) if out else settings.build_dir

@@ -70,9 +70,9 @@ TEXT_CHARS = 1200  # snippet text per article: the opening of the body, where mo
 class Stemmer:
     """The server's stem of one surface word (None for a stop word), memoised per language."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, known: dict[str, str | None] | None = None) -> None:
         self.analyzer = stem_analyzer(lang)
-        self.cache: dict[str, str | None] = {}
+        self.cache: dict[str, str | None] = dict(known or {})
         self.token_cache: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, word: str) -> str | None:
@@ -162,8 +162,18 @@ META_FIELDS = ("title", "keywords", "headings")
 # An article's surface words, body term counts, per-term counts in each META_FIELDS field, and the
 # length of each of those fields (in terms).
 ArticleTerms = tuple[frozenset[str], dict[str, int], dict[str, tuple[int, int, int]], tuple[int, int, int]]
-TermCache = dict[str, ArticleTerms]
+
 TERMS_VERSION = 2  # change with article_terms or the stemming (ANALYSIS_VERSION is part of the key)
+
+
+@dataclass
+class TermCache:
+    """What an export keeps of one language's analysis for the next (``offline-<lang>.pickle``):
+    each article's terms by ``terms_key``, and the stem of each word they use."""
+
+    articles: dict[str, ArticleTerms] = field(default_factory=dict)
+    stems: dict[str, str | None] = field(default_factory=dict)
+    version: tuple[int, int] = (ANALYSIS_VERSION, TERMS_VERSION)  # what the stems were made with
 
 
 def article_terms(article: Article, stem: Stemmer) -> ArticleTerms:
@@ -197,7 +207,7 @@ def terms_key(article: Article) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-TERMS_FORMAT = b"KBT1"
+TERMS_FORMAT = b"KBT2"
 
 
 def read_term_cache(path: Path) -> TermCache:
@@ -205,8 +215,10 @@ def read_term_cache(path: Path) -> TermCache:
     try:
         found = unpickle_checked(path.read_bytes(), TERMS_FORMAT)
     except OSError:
-        return {}
-    return found if isinstance(found, dict) else {}
+        return TermCache()
+    if not isinstance(found, TermCache) or found.version != TermCache().version:
+        return TermCache()
+    return found
 
 
 def write_term_cache(path: Path, cache: TermCache) -> None:
@@ -278,13 +290,13 @@ class _Collected:
 
 
 def _vocabulary(
-    found: _Collected, stem: Stemmer, stop: set[str]
+    surfaces: set[str], found: _Collected, stem: Stemmer, stop: set[str]
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Each stem's surface forms as suffixes, the forms that do not start with their stem, and
-    (added to ``stop``) the words the server's analyzer drops."""
+    """Each stem's surface forms (of ``surfaces``) as suffixes, the forms that do not start with
+    their stem, and (added to ``stop``) the words the server's analyzer drops."""
     forms: dict[str, list[str]] = {}
     irregular: dict[str, str] = {}
-    for word in found.surfaces():
+    for word in surfaces:
         term = stem(word)
         if term is None:
             stop.add(word)
@@ -340,19 +352,21 @@ def build_offline_index(
     """The offline index of ``articles`` (all in ``lang``), ranked by the server's field weights,
     with the language's synonyms (``kb.search.synonyms``) applied as the server applies them.
     ``known`` holds articles' terms from earlier builds; the ones used now are put back in it."""
-    stem = Stemmer(lang)
+    # Stemming each word of the vocabulary again was a third of an export after one changed article.
+    stem = Stemmer(lang, known.stems if known else None)
     found = _Collected()
-    used: TermCache = {}
+    used: dict[str, ArticleTerms] = {}
     for article in sorted(articles, key=lambda a: a.slug):
         key = terms_key(article)
-        used[key] = (known or {}).get(key) or article_terms(article, stem)
+        used[key] = (known.articles.get(key) if known else None) or article_terms(article, stem)
         found.add(article, used[key])
     found.weigh_meta()
-    if known is not None:  # what this build used, and only that, is kept for the next one
-        known.clear()
-        known.update(used)
     stop = set(stopwords(lang))
-    forms, irregular = _vocabulary(found, stem, stop)
+    surfaces = found.surfaces()
+    forms, irregular = _vocabulary(surfaces, found, stem, stop)
+    if known is not None:  # what this build used, and only that, is kept for the next one
+        known.articles = used
+        known.stems = {word: stem.cache[word] for word in surfaces if word in stem.cache}
     terms = sorted(set(found.body) | set(found.meta), key=js_sort_key)
     index = {
         "format": FORMAT,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kb.content.loader import load_library
 from kb.model import Article
-from kb.search.offline import IndexSize, read_term_cache, write_offline_index
+from kb.search.offline import IndexSize, TermCache, read_term_cache, write_offline_index
 from kb.settings import Settings
 from tests.helpers import copy_sample
 
@@ -30,7 +30,7 @@ def test_the_cache_never_changes_what_the_offline_index_holds(tmp_path: Path) ->
 
     plain = build("plain", articles, cached=False)
     assert build("cold", articles, cached=True) == plain  # cache written
-    assert len(read_term_cache(cache)) == len(articles)
+    assert len(read_term_cache(cache).articles) == len(articles)
     assert build("warm", articles, cached=True) == plain  # cache read
 
     # One article changed: the new text is searchable, exactly as a build without the cache has it.
@@ -42,7 +42,7 @@ def test_the_cache_never_changes_what_the_offline_index_holds(tmp_path: Path) ->
 
     # A removed article leaves the cache; a damaged cache is rebuilt, never trusted.
     assert build("removed", edited[1:], cached=True) == build("removed-plain", edited[1:], cached=False)
-    assert len(read_term_cache(cache)) == len(articles) - 1
+    assert len(read_term_cache(cache).articles) == len(articles) - 1
     cache.write_bytes(cache.read_bytes()[:-10] + b"0123456789")
-    assert read_term_cache(cache) == {}
+    assert read_term_cache(cache) == TermCache()
     assert build("damaged", edited, cached=True) == build("damaged-plain", edited, cached=False)
