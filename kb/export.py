@@ -563,7 +563,9 @@ class Exporter:
         }
         return found
 
+    @functools.cache  # noqa: B019 - as page_fingerprint
     def broken_links(self) -> list[BrokenLink]:
+        """The article links and images that lead nowhere in this build (found once per build)."""
         return broken_links(self.library, self.files())
 
     def steps(self) -> int:
@@ -693,6 +695,8 @@ class Exporter:
                 results.append(self.run_job(job, folder))
                 if progress:
                     progress(_steps(results[-1]))
+            if pending:
+                self.broken_links()  # while the workers work: the report after the build is ready
             for future in as_completed(pending):
                 results.append(future.result())
                 if progress:

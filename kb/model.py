@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import quote
 
 MAX_SLUG_BYTES = 255  # a file name's limit on common filesystems: the export writes <slug>/index.html
@@ -14,8 +15,7 @@ MAX_SLUG_BYTES = 255  # a file name's limit on common filesystems: the export wr
 XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     """One heading of an article, as listed in its table of contents."""
 
     level: int
@@ -23,8 +23,7 @@ class Heading:
     anchor: str
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One translatable block of an article's source (a heading, paragraph, list item or cell)."""
 
     text: str
@@ -32,8 +31,7 @@ class Segment:
     kind: str
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One link or image in an article's source, where it is written and what it points at.
 
     ``kind`` is ``article`` (a ``.md`` link), ``anchor`` (``#heading`` in the article itself),

@@ -119,7 +119,9 @@ class OfflineIndex:
 def js_global(name: str, value: object) -> str:
     """A classic script that sets ``window[name]`` to ``value`` through ``JSON.parse`` of a string."""
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    literal = json.dumps(data, ensure_ascii=False).translate(_LINE_BREAKS)
+    literal = json.dumps(data, ensure_ascii=False)
+    if "\u2028" in literal or "\u2029" in literal:  # str.translate takes 20 ms a megabyte
+        literal = literal.translate(_LINE_BREAKS)
     return f"window[{json.dumps(name)}]=JSON.parse({literal});\n"
 
 
