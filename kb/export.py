@@ -10,6 +10,7 @@ only the files that changed since are written again.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import errno
@@ -17,6 +18,7 @@ import functools
 import hashlib
 import html
 import json
+import logging
 import multiprocessing
 import os
 import posixpath
@@ -57,6 +59,7 @@ UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 RELATIVE_SLOW = re.compile(r"[?#;:\\]|//|^$")  # relative links the link check leaves to urljoin
 CHUNK = 100  # pages per job when several processes render
+log = logging.getLogger(__name__)
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 BUILD_LOCK_WAIT = 600.0  # seconds a build waits for another one writing beside the same folder
 Progress = Callable[[int], None]
@@ -289,6 +292,33 @@ def swap_in(staging: Path, out: Path, keep: Path | None = None) -> None:
     shutil.rmtree(old, ignore_errors=True)  # the new build is in place; a leftover is only clutter
 
 
+def make_spare(out: Path) -> None:
+    """A spare of the build at ``out`` (its files hard-linked): the next build is written over it
+    and touches only what changed. Without one, that build would link every unchanged file into a
+    new folder (0.5-1.5 s for the 3,300 pages of the Business Central help, each in a folder of its
+    own), so the first build pays for that instead. A spare that cannot be made is only missed."""
+    staging = out.with_name(f".{out.name}.new-{os.getpid()}")  # a leftover of a kill: removed as one
+
+    def copy(source: str, target: str) -> None:
+        with os.scandir(source) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    os.mkdir(os.path.join(target, entry.name))
+                    copy(entry.path, os.path.join(target, entry.name))
+                elif entry.path != marker:
+                    share_file(entry.path, os.path.join(target, entry.name))
+
+    marker = os.fspath(out / MARKER)
+    try:
+        os.mkdir(staging)
+        share_file(marker, os.fspath(staging / MARKER))  # first: a leftover of a kill is known as ours
+        copy(os.fspath(out), os.fspath(staging))
+        os.rename(staging, spare_of(out))
+    except OSError as exc:
+        log.info("no spare build beside %s: %s", out, exc.strerror or exc)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def remove_leftovers(out: Path) -> None:
     """Folders interrupted builds left beside ``out``: kb builds (with the marker) of dead processes,
     and empty ones (a build killed between making its folder and marking it)."""
@@ -352,6 +382,24 @@ def settle(folder: Path, wanted: set[str], prune: bool = True) -> tuple[int, int
 # --- reusing the previous build ---------------------------------------------------------------
 
 
+def share_file(source: str, target: str) -> None:
+    """``target`` made a hard link to ``source`` (the same bytes, shared by two builds), or a copy on
+    another file system; a file already at ``target`` is replaced, never written into (it may be
+    another build's). Plain ``os`` calls: pathlib's were 0.4 s of linking 3,300 unchanged pages."""
+    try:
+        os.link(source, target)
+        return
+    except FileNotFoundError:  # a new folder (or no source: the second try says so)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    except OSError:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)  # a spare build's older file
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)  # another file system, or no hard links there
+
+
 @dataclass(frozen=True)
 class PreviousBuild:
     """The build in place before this one and the fingerprint of what each of its files was made
@@ -397,16 +445,9 @@ class PreviousBuild:
         if self.folder is None or not self.made(files, fingerprint):
             return False
         for name in files:
-            source, target = self.folder / name.lstrip("/"), folder / name.lstrip("/")
+            rel = name.lstrip("/")
             try:
-                try:
-                    target.unlink()  # a spare build's older file
-                except FileNotFoundError:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(source, target)  # the same bytes, shared by the two builds
-                except OSError:
-                    shutil.copy2(source, target)  # another file system, or no hard links there
+                share_file(os.path.join(self.folder, rel), os.path.join(folder, rel))
             except OSError:
                 return False
         return True
@@ -745,6 +786,8 @@ class Exporter:
                 swap_in(staging, out, keep=spare_of(out) if self.reuse else None)
                 if archive is not None:
                     os.replace(archive, zip_file.absolute())  # type: ignore[union-attr]
+                if self.reuse and not spare_of(out).exists():
+                    make_spare(out)  # the first build here: the next one writes over this copy
         except OSError as exc:
             reason = exc.strerror or str(exc)
             message = _("cannot write the build to {path}: {reason}").format(path=out, reason=reason)

@@ -150,3 +150,24 @@ def test_builds_started_together_take_turns_and_leave_a_whole_site(tmp_path: Pat
     build(settings.root, clean, reuse=False)
     assert snapshot(site) == snapshot(clean)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "clean", "kb", "site"]
+
+
+def test_the_first_build_leaves_a_spare_so_the_second_writes_only_what_changed(tmp_path: Path) -> None:
+    """The first build into a folder also leaves its spare (the same files, hard-linked): the build
+    after one edit then writes over it instead of linking every unchanged page into a new folder,
+    and the live site it replaces keeps every byte."""
+    settings = copy_sample(tmp_path / "kb")
+    site = tmp_path / "site"
+    build(settings.root, site)
+    spare = tmp_path / ".site.spare"
+    first = snapshot(site)
+    assert snapshot(spare) == first
+    page = Path("nb/articles/reset-password/index.html")
+    assert (spare / page).stat().st_ino == (site / page).stat().st_ino
+    edit_body(settings.root)
+    build(settings.root, site)
+    assert snapshot(spare) == first  # the first build, swapped out whole
+    assert (site / page).read_bytes() != (spare / page).read_bytes()
+    clean = tmp_path / "clean"
+    build(settings.root, clean, reuse=False)
+    assert snapshot(site) == snapshot(clean)
