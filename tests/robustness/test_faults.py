@@ -426,5 +426,6 @@ def test_kb_build_killed_half_way_leaves_the_old_build_intact(small: Path, tmp_p
     assert final.code == 0, final.err
     assert (site / "nb" / "articles" / "ny-side" / "index.html").is_file()
     # no half-built ones; the build the last one replaced is kept whole, for the next one to write over
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "kb", "reference", "site"]
+    expected = [".reference.spare", ".site.spare", "kb", "reference", "site"]  # a spare beside each
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
     assert (tmp_path / ".site.spare" / ".kb-build").is_file()
