@@ -46,6 +46,7 @@ from kb.search.ranking import (
     MIN_CORRECTABLE,
     MIN_COVERAGE,
     MIN_GUESS,
+    MIN_HEAD,
     MIN_PART,
     RARE_COMPOUND,
     SYNONYM_SCALE,
@@ -342,6 +343,8 @@ def query_limits(lang: str) -> dict[str, float]:
         "min_part": MIN_PART,
         "decompound_scale": DECOMPOUND_SCALE,
         "compound_inflection": COMPOUND_INFLECTION,
+        # ... or read as its last part when its first is unknown (ranking.compound_head)
+        "min_head": MIN_HEAD,
     }
 
 

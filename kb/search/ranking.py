@@ -56,6 +56,7 @@ MAX_GUESSES = 40
 MIN_CORRECTABLE = 4  # shorter words are never corrected ("did you mean", fuzzy)
 LONG_TYPO = 7  # words this long may be two edits from the word meant, shorter ones one
 COMPOUND_INFLECTION = 0.75  # a compound's inflection guess keeps at least this share of its letters
+MIN_HEAD = 4  # the shortest last part an unknown compound is read as (sykefravær: fravær), a guess
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,16 @@ def split_compound(gen: Generation, word: str) -> tuple[str, str] | None:
     return best[1] if best else None
 
 
+def compound_head(gen: Generation, word: str) -> str | None:
+    """The last part of an unknown Nordic compound whose first part the articles do not use: the
+    longest word of theirs it ends with (``sykefravær``: ``fravær``). Nordic compounds name a kind
+    of their last part, so articles about it are the nearest answer."""
+    for at in range(MIN_PART, len(word) - MIN_HEAD + 1):
+        if gen.postings("exact", word[at:]).df:
+            return word[at:]
+    return None
+
+
 def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) -> WordPlan | None:
     """The plan of one typed word; None for a word the index ignores (a stop word)."""
     joined = pieces(word)[0]
@@ -169,6 +180,12 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
                 df = min(gen.postings("exact", p).df for p in split)
     if unknown and len(joined) >= MIN_GUESS and not typo(gen, joined):
         df = max(df, guess(gen, plan, joined, compound=split is not None))
+        if split is None and gen.lang in DECOMPOUND_LANGUAGES:
+            head = compound_head(gen, joined)
+            if head is not None:
+                terms = stem_terms(gen.analyse("body", head) or head, head)
+                plan.primary.append(Alternative(terms, GUESS_SCALE))
+                df = max(df, gen.postings("exact", head).df)
     plan.importance = importance(gen, df)
     return plan
 

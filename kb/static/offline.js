@@ -438,6 +438,17 @@
     return best;
   }
 
+  /* The longest word of the articles an unknown compound ends with, after a first part of at least
+     min_part letters (sykefravær: fravær); -1 when there is none. */
+  function compoundHead(index, word) {
+    var limits = index.limits;
+    for (var at = limits.min_part; at <= word.length - limits.min_head; at++) {
+      var term = index.lookup(word.slice(at));
+      if (term >= 0) return term;
+    }
+    return -1;
+  }
+
   /* The terms a query word matches, with weights; null for a stop word (it is ignored). A Nordic
      compound's two parts, both required, hang on the result as ``parts`` (kb.search.ranking). */
   function expand(index, word) {
@@ -482,6 +493,12 @@
         }
         found = index.foldedPrefixed(base);
         for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_LOOSE);
+        /* an unknown compound whose first part no article uses, read as its last part (sykefravær:
+           fravær), as the server's ranking.compound_head */
+        if (limits.decompound && unknown && !split && !word.prefix) {
+          var last = compoundHead(index, text);
+          if (last >= 0) addAlternative(alternatives, last, W_GUESS);
+        }
       }
       found = index.suffixed(text);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);

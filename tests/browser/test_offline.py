@@ -341,8 +341,9 @@ def test_chromium_is_the_debian_one() -> None:
 
 def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any, tmp_path: Path) -> None:
     """A Nordic compound no article uses is split into two words they use; an unknown word is read
-    as an inflection of a known stem or the start of a longer word; a typo is left to "did you
-    mean". The offline search answers each as the server does."""
+    as an inflection of a known stem or the start of a longer word, or a compound whose first part
+    is unknown as its last part; a typo is left to "did you mean". The offline search answers each
+    as the server does."""
     from kb.content.config import load_settings
     from kb.search.service import SearchRequest
     from tests.helpers import indexed_service
@@ -353,6 +354,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "timer": ("Tidrapporter", "Før tidrapporter for hver uke, og send tidrapporter til godkjenning."),
         "orgnr": ("Valider org-nr.", "Kontroller at org-nr. for kunden stemmer."),
         "kurs": ("Kursbevis", "Last ned kursbevis når kurset er fullført."),
+        "fravaer": ("Fravær", "Registrer fravær for ansatte, med dato og årsak."),
     }
     folder = tmp_path / "kb" / "articles" / "nb"
     folder.mkdir(parents=True)
@@ -364,7 +366,13 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
     out = Exporter(settings).build(tmp_path / "kb" / "build").out
     page.goto(url(out, "nb/index.html"))
     load_index(page, "nb")
-    queries = {"varetelling": "telle", "tidrapportering": "timer", "org": "orgnr", "kursbevs": None}
+    queries = {
+        "varetelling": "telle",
+        "tidrapportering": "timer",
+        "org": "orgnr",
+        "kursbevs": None,
+        "sykefravær": "fravaer",  # its first part unknown: read as its last
+    }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):
         server = [h.slug for h in service.search(SearchRequest(query, "nb")).hits]
