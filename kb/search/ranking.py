@@ -167,6 +167,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(alternative)
     df = stem_df(gen, stem) or gen.postings("exact", exact).df
     unknown = not df and not known(gen, joined)
+    if not df and not unknown:  # typed without the accents the articles write (bokfora: bokföra)
+        df = accented(gen, plan, joined)
     split = None
     if gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and (unknown or df <= RARE_COMPOUND):
         split = split_compound(gen, joined)
@@ -188,6 +190,19 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
                 df = max(df, gen.postings("exact", head).df)
     plan.importance = importance(gen, df)
     return plan
+
+
+def accented(gen: Generation, plan: WordPlan, word: str) -> int:
+    """The words the articles write as ``word`` but with accents, as guesses of the word itself (the
+    offline search reads them so too); their best df. An exact word, where there is one, always
+    comes first: it is the word typed, so this is only for a word no article writes as typed."""
+    best = 0
+    for written in gen.spelling().accented(word)[:MAX_GUESSES]:
+        stem = gen.analyse("body", written)
+        if stem is not None:  # never a stop word (många for manga)
+            plan.primary.append(Alternative(stem_terms(stem, written), GUESS_SCALE))
+            best = max(best, gen.postings("exact", written).df)
+    return best
 
 
 def typo(gen: Generation, word: str) -> bool:

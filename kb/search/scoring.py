@@ -97,6 +97,18 @@ class Spelling:
         found.sort(key=lambda w: (-self.df[w], w))
         return found[:limit]
 
+    def accented(self, word: str) -> list[str]:
+        """The words written as ``word`` is typed but for its accents (``bokföra`` for ``bokfora``)."""
+        key = fold(word)
+        start = bisect.bisect_left(self.keys, key)
+        found = []
+        for at in range(start, len(self.keys)):
+            if self.keys[at] != key:
+                break
+            if self.words[at] != word:
+                found.append(self.words[at])
+        return found
+
     def deletes(self) -> dict[str, list[str]]:
         with self._lock:
             if self._deletes is None:

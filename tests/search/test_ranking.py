@@ -86,6 +86,26 @@ def test_a_rare_compound_also_finds_articles_that_write_its_parts(tmp_path: Path
     assert sorted(slugs(service, "momsdeklarasjon")) == ["ord", "sende"]
 
 
+def test_an_unknown_compound_whose_first_part_is_unknown_finds_its_last_part(tmp_path: Path) -> None:
+    """``sykefravær`` (no article has ``syke``): the article about ``fravær``, never nothing."""
+    write(tmp_path, "fravaer", "Håndtere fravær", "Registrer fravær for ansatte, med dato og årsak.")
+    write(tmp_path, "annet", "Fakturaer", "Send fakturaer til kunder hver måned.")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "registrere sykefravær") == ["fravaer"]
+
+
+def test_a_word_typed_without_its_accents_counts_as_the_word(tmp_path: Path) -> None:
+    """``bokfora manga fakturor``: ``bokföra`` is the word meant (no article writes ``bokfora``), so
+    the article titled with it outranks one that mentions ``fakturor`` once in passing, as a title
+    match outranks a body match of the same word; ``manga`` (``många``, a word search ignores)
+    matches nothing."""
+    write(tmp_path, "bokfora", "Bokföra dokument", "Så bokför du ett dokument.", "sv")
+    body = "Skicka en kopia till kunden per e-post. Kunden får också fakturor varje månad om de vill."
+    write(tmp_path, "kopia", "Skicka kopior till kunder", body, "sv")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "bokfora manga fakturor", "sv") == ["bokfora", "kopia"]
+
+
 def test_the_title_matching_the_content_words_outranks_body_only_matches(tmp_path: Path) -> None:
     write(tmp_path, "tittel", "Eksportere resultater", "Velg Rapporter og last ned filen.")
     body = "Du kan eksportere resultater, eksportere lister og eksportere resultater til Excel."
