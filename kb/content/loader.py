@@ -297,35 +297,47 @@ def read_regular_file(path: Path, limit: int = -1) -> bytes:
         return handle.read(limit)
 
 
-Job = tuple[str, str, bytes]  # an article file's path relative to the root, its language, its bytes
+Job = tuple[str, str, bytes, str]  # a file's path from the root, its language, its bytes and cache key
 
 
 def _read_one(job: Job, categories: CategoryTable, media: Media | None = None) -> Outcome:
-    rel, lang, raw = job
+    rel, lang, raw, _key = job
     problems = Problems()
     return read_article(raw, rel, lang, categories, problems, media), problems.items
 
 
-def _read_chunk(jobs: list[Job], categories: CategoryTable, media: Media | None = None) -> list[Outcome]:
-    return [_read_one(job, categories, media) for job in jobs]
+def _read_chunk(
+    jobs: list[Job], categories: CategoryTable, media: Media | None = None, cache: ArticleCache | None = None
+) -> list[Outcome]:
+    outcomes = []
+    for job in jobs:
+        outcome = _read_one(job, categories, media)
+        if cache is not None:  # written where it was made: on every core, while the others render
+            depends = [media[0] / p for p in outcome[0].depends] if media and outcome[0] else []
+            cache.put(job[3], outcome, depends)  # valid while the snippets and files it names are unchanged
+        outcomes.append(outcome)
+    return outcomes
 
 
-def render_all(jobs: list[Job], categories: CategoryTable, media: Media | None = None) -> list[Outcome]:
-    """Validate and render jobs in order, on every core for large sets.
+def render_all(
+    jobs: list[Job], categories: CategoryTable, media: Media | None = None, cache: ArticleCache | None = None
+) -> list[Outcome]:
+    """Validate and render jobs in order, on every core for large sets, each kept in ``cache``.
 
     Rendering is CPU-bound pure Python, so a large knowledge base is split into chunks rendered
     by worker processes (spawned, so no lock or thread state of the caller is inherited).
     """
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _read_chunk(jobs, categories, media)
+        return _read_chunk(jobs, categories, media, cache)
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            done = pool.map(_read_chunk, chunks, itertools.repeat(categories), itertools.repeat(media))
+            shared = itertools.repeat(categories), itertools.repeat(media), itertools.repeat(cache)
+            done = pool.map(_read_chunk, chunks, *shared)
             return [outcome for chunk in done for outcome in chunk]
     except (OSError, BrokenProcessPool):  # no processes to be had here: read them in this one
-        return _read_chunk(jobs, categories, media)
+        return _read_chunk(jobs, categories, media, cache)
 
 
 def read_all(
@@ -337,7 +349,7 @@ def read_all(
     """Read (path, relative path, language) files in order: from the cache where an entry is current,
     else rendered (and then cached); cache entries of files no longer there are deleted."""
     outcomes: list[Outcome | None] = [None] * len(files)
-    pending: list[tuple[int, Job, str]] = []
+    pending: list[tuple[int, Job]] = []
     used: set[str] = set()
     for number, (path, rel, lang) in enumerate(files):
         try:
@@ -352,13 +364,10 @@ def read_all(
         if hit is not None:
             outcomes[number] = hit
         else:
-            pending.append((number, (rel, lang, raw), key))
-    rendered = render_all([job for _number, job, _key in pending], categories, media)
-    for (number, _job, key), outcome in zip(pending, rendered, strict=True):
+            pending.append((number, (rel, lang, raw, key)))
+    rendered = render_all([job for _number, job in pending], categories, media, cache)
+    for (number, _job), outcome in zip(pending, rendered, strict=True):
         outcomes[number] = outcome
-        if cache is not None:  # valid while the snippets and files the article names are unchanged
-            depends = [media[0] / p for p in outcome[0].depends] if media and outcome[0] else []
-            cache.put(key, outcome, depends)
     if cache is not None:
         cache.prune(used)
     return [outcome for outcome in outcomes if outcome is not None]
