@@ -708,13 +708,14 @@ class Exporter:
 
     def write(self, folder: Path, progress: Progress | None = None) -> tuple[int, list[IndexSize]]:
         """Write every page, the static files and the search indexes into ``folder``: on a big site in
-        several forked processes (they share the loaded library); a search index always in one of
+        several forked processes (they share the loaded library), a search index always in one of
         its own where the system has two cores, while this process finds and renders the pages."""
         global _FORKED
         write_new_file(folder / MARKER, b"kb build\n")  # first: marks a leftover as ours
         languages, taken = self.stale_indexes(folder)
         forking = self.workers > 1 and "fork" in multiprocessing.get_all_start_methods()
-        pool = self._fork_pool(folder) if forking and languages else None
+        big = len(self.library) >= PARALLEL_FROM  # a small site's index takes less than forking costs
+        pool = self._fork_pool(folder) if forking and languages and big else None
         try:
             jobs: list[Job] = [(code, ()) for code in languages]
             pending = [pool.submit(_forked_job, job) for job in jobs] if pool else []
