@@ -414,6 +414,8 @@ def load_library(settings: Settings) -> LoadResult:
     # counting frees an old one): freezing it keeps every later collection from rescanning it (a
     # warm Business Central build spent 0.4 s there), and a forked worker from dirtying its pages.
     collecting = gc.isenabled()
+    if collecting and gc.get_freeze_count():  # a reload: what is garbage now is never frozen
+        gc.collect()  # cheap: the library loaded before is frozen, so not scanned
     gc.disable()
     try:
         return _load_library(settings)

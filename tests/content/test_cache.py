@@ -117,3 +117,26 @@ def test_concurrent_loads_agree_and_leave_a_usable_cache(tmp_path: Path) -> None
     again = load_library(settings)
     assert shown(again) == results[0] and again.from_cache == len(entries(settings))
     assert not list((settings.root / CACHE).glob("*/.*.tmp"))  # no temporary files left
+
+
+def test_a_loaded_library_leaves_the_collector_and_a_reload_frees_what_was_garbage(tmp_path: Path) -> None:
+    """The loaded library is frozen out of the cyclic collector (it holds no cycles and lives until
+    the next reload); a reload in a long-running server first frees the garbage of the requests
+    before it, which would otherwise be frozen with the new library and never freed."""
+    import gc
+    import weakref
+
+    settings = copy_sample(tmp_path / "kb")
+    first = load_library(settings)
+    assert gc.get_freeze_count() > 0
+
+    class Node:
+        other: object = None
+
+    garbage = Node()
+    garbage.other = garbage  # a reference cycle only the collector frees
+    gone = weakref.ref(garbage)
+    del garbage
+    second = load_library(settings)
+    assert gone() is None
+    assert len(second.library) == len(first.library)
