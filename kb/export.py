@@ -49,6 +49,8 @@ from kb.web.app import create_app
 from kb.web.pages import site_urls
 from kb.web.state import STATIC_DIR
 
+log = logging.getLogger(__name__)
+
 MARKER = ".kb-build"  # marks a folder as a kb build, so a rebuild may replace it
 MANIFEST = ".kb-manifest.json"  # what each file of a build was made from, for the next build
 MANIFEST_FORMAT = 1
@@ -59,7 +61,6 @@ UNSAFE = re.compile(r'[&<>"\']')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 RELATIVE_SLOW = re.compile(r"[?#;:\\]|//|^$")  # relative links the link check leaves to urljoin
 CHUNK = 100  # pages per job when several processes render
-log = logging.getLogger(__name__)
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 BUILD_LOCK_WAIT = 600.0  # seconds a build waits for another one writing beside the same folder
 Progress = Callable[[int], None]
