@@ -136,17 +136,22 @@ CONTINUED = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"  # its other digits, most signifi
 NO_FORMS = "~"  # a stem none of whose words starts with it (all in "irregular")
 
 
+def _varint(number: int) -> str:
+    digits = [TERMINAL[number & 31]]
+    number >>= 5
+    while number:
+        digits.append(CONTINUED[number & 31])
+        number >>= 5
+    return "".join(reversed(digits))
+
+
+_SMALL_VARINTS = [_varint(number) for number in range(4096)]  # most gaps are small: looked up
+
+
 def varints(numbers: Iterable[int]) -> str:
     """Numbers as base-32 digits in JSON-safe letters; the last digit of each is from another set."""
-    out: list[str] = []
-    for number in numbers:
-        digits = [TERMINAL[number & 31]]
-        number >>= 5
-        while number:
-            digits.append(CONTINUED[number & 31])
-            number >>= 5
-        out.extend(reversed(digits))
-    return "".join(out)
+    small = _SMALL_VARINTS
+    return "".join(small[n] if n < 4096 else _varint(n) for n in numbers)
 
 
 def _postings(entries: list[tuple[int, int]], bits: int) -> str:
@@ -233,6 +238,17 @@ def write_term_cache(path: Path, cache: TermCache) -> None:
         pass
 
 
+def opening(text: str) -> str:
+    """``" ".join(text.split())[:TEXT_CHARS]``: the snippet text, reading no more of ``text`` than
+    that needs (splitting every whole article was a tenth of an export after one change)."""
+    size = 2 * TEXT_CHARS
+    while True:
+        joined = " ".join(text[:size].split())
+        if size >= len(text) or joined.rfind(" ") >= TEXT_CHARS:  # its last word, maybe cut, not used
+            return joined[:TEXT_CHARS]
+        size *= 2
+
+
 @dataclass
 class _Collected:
     """What one pass over a language's articles gathers."""
@@ -250,10 +266,18 @@ class _Collected:
         number = len(self.docs)
         words, counts, per_field, field_lengths = terms
         self.words.update(words)
+        body, fields = self.body, self.fields  # the hot loops of an export after one change
         for term, tf in counts.items():
-            self.body.setdefault(term, []).append((number, min(tf, MAX_BODY_TF)))
+            entry = (number, tf if tf < MAX_BODY_TF else MAX_BODY_TF)
+            if term in body:
+                body[term].append(entry)
+            else:
+                body[term] = [entry]
         for term, tfs in per_field.items():
-            self.fields.setdefault(term, []).append((number, tfs))
+            if term in fields:
+                fields[term].append((number, tfs))
+            else:
+                fields[term] = [(number, tfs)]
         self.field_lengths.append(field_lengths)
         length = sum(counts.values())
         self.lengths += length
@@ -265,7 +289,7 @@ class _Collected:
                   "category_slug": category.slug, "author": article.author, "day": day, "tags": tags,
                   "length": length}  # fmt: skip
         self.docs.append([values[name] for name in DOC_FIELDS])
-        self.texts.append(" ".join(article.text.split())[:TEXT_CHARS])
+        self.texts.append(opening(article.text))
 
     def weigh_meta(self) -> None:
         """Each term's title, keyword and heading score, as the server's BM25F gives it per field

@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from kb.content.loader import load_library
 from kb.model import Article
-from kb.search.offline import IndexSize, TermCache, read_term_cache, write_offline_index
+from kb.search.offline import TEXT_CHARS, IndexSize, TermCache, opening, read_term_cache, write_offline_index
 from kb.settings import Settings
 from tests.helpers import copy_sample
 
@@ -46,3 +49,20 @@ def test_the_cache_never_changes_what_the_offline_index_holds(tmp_path: Path) ->
     cache.write_bytes(cache.read_bytes()[:-10] + b"0123456789")
     assert read_term_cache(cache) == TermCache()
     assert build("damaged", edited, cached=True) == build("damaged-plain", edited, cached=False)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abcæøå-.\u00a0", max_size=40), st.sampled_from([" ", "\n", "  \t ", "\u2003"])
+        ),
+        max_size=400,
+    )
+)
+@example([("ord" * 9, " ")] * 200)  # long: the first prefix ends inside a word
+@example([("a", " " * 1500)] * 3 + [("b" * 30, " ")] * 100)  # a prefix of whitespace only
+def test_the_snippet_opening_is_the_whole_texts_opening(chunks: list[tuple[str, str]]) -> None:
+    """The snippet text read from a bounded prefix is exactly the whole text's, whitespace
+    collapsed and cut at ``TEXT_CHARS``, wherever the prefix ends (in a word or in whitespace)."""
+    text = "".join(word + space for word, space in chunks)
+    assert opening(text) == " ".join(text.split())[:TEXT_CHARS]
