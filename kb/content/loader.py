@@ -410,9 +410,10 @@ def load_library(settings: Settings) -> LoadResult:
     # Rendering makes millions of short-lived, acyclic objects while the Library grows: the
     # cyclic collector would rescan that growing heap over and over (10-20 % of the time).
     # Reference counting frees everything here, so pause the collector for the load.
+    #
     # Once loaded, the library lives until the next reload, and holds no reference cycles (reference
     # counting frees an old one): freezing it keeps every later collection from rescanning it (a
-    # warm Business Central build spent 0.4 s there), and a forked worker from dirtying its pages.
+    # warm Business Central build spent 0.4 s there), in this process and in the ones it forks.
     collecting = gc.isenabled()
     if collecting and gc.get_freeze_count():  # a reload: what is garbage now is never frozen
         gc.collect()  # cheap: the library loaded before is frozen, so not scanned

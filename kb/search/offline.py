@@ -170,7 +170,6 @@ META_FIELDS = ("title", "keywords", "headings")
 # An article's surface words, body term counts, per-term counts in each META_FIELDS field, and the
 # length of each of those fields (in terms).
 ArticleTerms = tuple[frozenset[str], dict[str, int], dict[str, tuple[int, int, int]], tuple[int, int, int]]
-
 TERMS_VERSION = 2  # change with article_terms or the stemming (ANALYSIS_VERSION is part of the key)
 
 
