@@ -558,8 +558,8 @@ def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | No
     settings = settings_of(ctx)
     exporter = Exporter(settings, base_url=base_url)
     report(exporter.problems)
-    if strict and exporter.broken_links():  # else they are warnings, found while the build runs
-        click.echo("\n".join(BrokenLink.lines(exporter.broken_links())), err=True)
+    if strict and (broken := exporter.broken_links()):  # else warnings, reported after the build
+        click.echo("\n".join(BrokenLink.lines(broken)), err=True)
         ctx.exit(1)
     target = Path(out) if out else settings.build_dir
     archive = Path(zip_file) if zip_file else None
@@ -572,9 +572,9 @@ def build(ctx: click.Context, out: str | None, base_url: str, zip_file: str | No
     except ExportError as exc:
         click.echo(_("error: {message}").format(message=exc), err=True)
         ctx.exit(1)
-    if exporter.broken_links():
+    if broken := exporter.broken_links():  # found while the build ran
         suffix = f" ({_('warning')})"
-        click.echo("\n".join(line + suffix for line in BrokenLink.lines(exporter.broken_links())), err=True)
+        click.echo("\n".join(line + suffix for line in BrokenLink.lines(broken)), err=True)
     for size in result.indexes:
         per_article = size.gzipped / max(1, size.articles)
         line = _("{lang}: search index {raw} bytes, {gzipped} gzipped ({per} per article); snippets {text}")

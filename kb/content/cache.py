@@ -91,7 +91,7 @@ class ArticleCache:
 
     def get(self, key: str) -> Outcome | None:
         """The cached outcome for ``key``, if there is one, undamaged and still current."""
-        entry = self._read(os.path.join(self.folder, key[:2], f"{key}.pickle"))  # path(key), no pathlib
+        entry = self._read(self.path(key))
         if entry is None or any(self.digest(p) != sha for p, sha in entry.depends.items()):
             self.misses += 1
             return None
@@ -137,16 +137,15 @@ class ArticleCache:
         return removed
 
     @staticmethod
-    def _read(path: str) -> Entry | None:
+    def _read(path: Path) -> Entry | None:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = path.read_bytes()
         except OSError:
             return None
         entry = unpickle_checked(data, FORMAT)
         if not isinstance(entry, Entry):
-            log.info("article cache entry %s is damaged or foreign: rebuilt", os.path.basename(path))
+            log.info("article cache entry %s is damaged or foreign: rebuilt", path.name)
             with contextlib.suppress(OSError):
-                os.unlink(path)
+                path.unlink()
             return None
         return entry

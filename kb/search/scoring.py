@@ -8,10 +8,11 @@ cached per-term contribution arrays instead of a Whoosh collector walking every 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,26 +89,21 @@ class Spelling:
     def prefixed(self, prefix: str, limit: int) -> list[str]:
         """The most frequent words whose folded form starts with ``prefix`` folded."""
         key = fold(prefix)
-        start = bisect.bisect_left(self.keys, key)
-        found = []
-        for at in range(start, len(self.keys)):
-            if not self.keys[at].startswith(key):
-                break
-            found.append(self.words[at])
+        starting = itertools.takewhile(lambda kw: kw[0].startswith(key), self._folded_from(key))
+        found = [w for _k, w in starting]
         found.sort(key=lambda w: (-self.df[w], w))
         return found[:limit]
 
     def accented(self, word: str) -> list[str]:
         """The words written as ``word`` is typed but for its accents (``bokföra`` for ``bokfora``)."""
         key = fold(word)
-        start = bisect.bisect_left(self.keys, key)
-        found = []
-        for at in range(start, len(self.keys)):
-            if self.keys[at] != key:
-                break
-            if self.words[at] != word:
-                found.append(self.words[at])
-        return found
+        same = itertools.takewhile(lambda kw: kw[0] == key, self._folded_from(key))
+        return [w for _k, w in same if w != word]
+
+    def _folded_from(self, key: str) -> Iterator[tuple[str, str]]:
+        """(folded form, word) pairs in folded order, from where ``key`` is or would be."""
+        for at in range(bisect.bisect_left(self.keys, key), len(self.keys)):
+            yield self.keys[at], self.words[at]
 
     def deletes(self) -> dict[str, list[str]]:
         with self._lock:

@@ -18,11 +18,10 @@ TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 WORD_JOINERS = re.compile(r"[-'’]")
 # Soft hyphens and zero-width characters, pasted from word processors, sit inside words: removed,
 # not turned into spaces, so "pass\u00adord" is "passord" in queries and in the index alike.
-INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
+INVISIBLE_CHARACTERS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE = str.maketrans(dict.fromkeys(map(ord, INVISIBLE_CHARACTERS)))
+_INVISIBLE_FOUND = re.compile(f"[{INVISIBLE_CHARACTERS}]")
 FOLDING = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d"})
-
-
-_INVISIBLE_FOUND = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def strip_invisible(text: str) -> str:
