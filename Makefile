@@ -89,7 +89,7 @@ soak: $(STAMP)
 
 KB_FUZZ_EXAMPLES ?= 5000
 fuzz: $(STAMP)
-	KB_FUZZ_EXAMPLES=$(KB_FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
+	KB_FUZZ_EXAMPLES=$(KB_FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider tests/robustness/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) node_modules build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

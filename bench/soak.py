@@ -10,8 +10,9 @@ Phases (defaults take about 8 minutes on 2 cores):
 2. The same mix while ``kb index --rebuild`` runs: no request may fail.
 3. Threads sending only pathological queries next to threads reading article pages: the article
    pages' p99 shows whether slow queries can starve the workers.
-4. ``tests/test_fuzz.py`` with ``KB_FUZZ_EXAMPLES`` (many more inputs than ``make test``).
-5. ``tests/test_faults.py`` with ``KB_FAULT_ROUNDS`` kill -9 rounds over ``KB_FAULT_ARTICLES`` articles.
+4. ``tests/robustness/test_fuzz.py`` with ``KB_FUZZ_EXAMPLES`` (many more inputs than ``make test``).
+5. ``tests/robustness/test_faults.py`` with ``KB_FAULT_ROUNDS`` kill -9 rounds over
+   ``KB_FAULT_ARTICLES`` articles.
 
     .venv/bin/python bench/soak.py                  # the full soak (make soak)
     .venv/bin/python bench/soak.py --quick          # a shorter run of every phase
@@ -463,7 +464,7 @@ def main() -> None:
             SKIPPED
             if "fuzz" in options.skip
             else pytest_run(
-                "tests/test_fuzz.py",
+                "tests/robustness/test_fuzz.py",
                 {"KB_FUZZ_EXAMPLES": str(options.fuzz_examples), "KB_FUZZ_REPORT": str(folder / "fuzz.json")},
                 folder / "fuzz.json",
                 folder / "fuzz.xml",
@@ -475,7 +476,7 @@ def main() -> None:
             SKIPPED
             if "faults" in options.skip
             else pytest_run(
-                "tests/test_faults.py",
+                "tests/robustness/test_faults.py",
                 {
                     "KB_FAULT_ROUNDS": str(options.fault_rounds),
                     "KB_FAULT_ARTICLES": str(options.fault_articles),

@@ -24,7 +24,7 @@ from whoosh.analysis import (
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
 from kb.i18n import stemmer_language
-from kb.search.words import TOKEN_PATTERN, fold, pieces
+from kb.search.words import COMPOUNDING, TOKEN_PATTERN, fold, pieces, stemmed_pieces
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 # 8: hyphenated words joined only in the main fields (parts in the compound field), the folded field
 #    holds only words folding changes, link text to other articles left out, columns for the scorer.
 # 9: positions kept only in title and body; the folded field analyses only non-ASCII words.
-ANALYSIS_VERSION = 9
+# 10: the parts of a hyphenated word of words (mva-rapporter) in the main fields too, not e-post's.
+ANALYSIS_VERSION = 10
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
@@ -69,6 +70,23 @@ class JoinFilter(Filter):  # type: ignore[misc]
             if "-" in token.text or "'" in token.text or "’" in token.text:
                 token.text = pieces(token.text)[0]
             yield token
+
+
+class PartsFilter(Filter):  # type: ignore[misc]
+    """``e-post`` yields ``epost`` only; in a Nordic language ``mva-rapporter`` yields
+    ``mvarapporter``, ``mva`` and ``rapporter`` at one position (``kb.search.words.stemmed_pieces``)."""
+
+    def __init__(self, parts: bool) -> None:
+        self.parts = parts
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if "-" not in token.text and "'" not in token.text and "’" not in token.text:
+                yield token
+                continue
+            for piece in stemmed_pieces(token.text, self.parts):
+                token.text = piece
+                yield token
 
 
 class AgentNounFilter(Filter):  # type: ignore[misc]
@@ -140,7 +158,7 @@ def _stemmed(lang: str, hyphens: Filter) -> Analyzer:
 @cache
 def stem_analyzer(lang: str) -> Analyzer:
     """The language's stop words and Snowball stemmer (a plain analyzer, with a warning, if none)."""
-    return _stemmed(lang, JoinFilter())
+    return _stemmed(lang, PartsFilter(lang in COMPOUNDING))
 
 
 @cache

@@ -55,7 +55,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION
-from kb.search.words import pieces, word_counts
+from kb.search.words import COMPOUNDING, pieces, stemmed_pieces, word_counts
 
 FORMAT = 5  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
 # 5: the limits of unknown-word guesses and Nordic compound splitting; meta postings hold field scores
@@ -73,6 +73,7 @@ class Stemmer:
 
     def __init__(self, lang: str, known: dict[str, str | None] | None = None) -> None:
         self.analyzer = stem_analyzer(lang)
+        self.parts = lang in COMPOUNDING
         self.cache: dict[str, str | None] = dict(known or {})
         self.token_cache: dict[str, tuple[str, ...]] = {}
 
@@ -86,11 +87,12 @@ class Stemmer:
 
     def terms(self, token: str) -> tuple[str, ...]:
         """What the stemmed fields index for one lowercased token: its stem, a hyphenated word
-        joined (``e-post`` is ``epost``, never ``post``), nothing for a stop word."""
+        joined (``e-post`` is ``epost``, never ``post``) and with its parts when they are words
+        (``kb.search.words.stemmed_pieces``), nothing for a stop word."""
         try:
             return self.token_cache[token]
         except KeyError:
-            found = tuple(stem for stem in map(self, pieces(token)[:1]) if stem is not None)
+            found = tuple(stem for stem in map(self, stemmed_pieces(token, self.parts)) if stem is not None)
             self.token_cache[token] = found
             return found
 

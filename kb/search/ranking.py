@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kb.search.scoring import Floats, Generation
-from kb.search.words import fold, pieces
+from kb.search.words import COMPOUNDING, fold, pieces
 
 Term = tuple[str, str, float]  # field, term, boost
 PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
@@ -45,7 +45,7 @@ TITLE_SHAPE = 2.0  # title coverage ** this: a title matching most of the query'
 PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
 MIN_PART = 3
-DECOMPOUND_LANGUAGES = ("nb", "nn", "no", "sv", "da")
+DECOMPOUND_LANGUAGES = COMPOUNDING
 RARE_COMPOUND = 2  # a compound in at most this many articles is also matched by its parts
 GUESS_SCALE = 0.8  # an unknown word read as an inflection of a known stem, or a close longer word
 LOOSE_SCALE = 0.4  # ... or a longer word it starts (secondary)

@@ -342,8 +342,8 @@ def test_chromium_is_the_debian_one() -> None:
 def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any, tmp_path: Path) -> None:
     """A Nordic compound no article uses is split into two words they use; an unknown word is read
     as an inflection of a known stem or the start of a longer word, or a compound whose first part
-    is unknown as its last part; a typo is left to "did you mean". The offline search answers each
-    as the server does."""
+    is unknown as its last part; a typo is left to "did you mean"; ``mva-rapporter`` is also ``mva``.
+    The offline search answers each as the server does."""
     from kb.content.config import load_settings
     from kb.search.service import SearchRequest
     from tests.helpers import indexed_service
@@ -357,6 +357,8 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "fravaer": ("Fravær", "Registrer fravær for ansatte, med dato og årsak."),
         "bokfore": ("Bokføre bilag", "Slik bokfører du et bilag."),
         "kopi": ("Sende kopier", "Send en kopi til kunden. Kunden kan også få et bilag på e-post."),
+        "mvarapport": ("Sende mva-rapporter", "Send rapporten til skattemyndighetene hver termin."),
+        "avgift": ("Avgift på fakturaer", "Mva beregnes på fakturaen, og mva trekkes fra."),
     }
     folder = tmp_path / "kb" / "articles" / "nb"
     folder.mkdir(parents=True)
@@ -375,6 +377,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "kursbevs": None,
         "sykefravær": "fravaer",  # its first part unknown: read as its last
         "bokfore bilag": "bokfore",  # typed without its accents: the word meant, not a lesser match
+        "mva": "mvarapport",  # a hyphenated word's parts are words of their own
     }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):

@@ -62,6 +62,18 @@ def test_e_post_is_one_word_distinct_from_post(tmp_path: Path) -> None:
     assert slugs(service, "post")[0] == "bokfort"  # e-post's part only as a compound tail, far down
 
 
+def test_a_hyphenated_nordic_word_counts_as_each_of_its_words(tmp_path: Path) -> None:
+    """``mva-rapporter`` in a title is a title about ``mva``: it outranks articles that only mention
+    mva in their text (the server and the offline index alike hold the parts)."""
+    write(tmp_path, "rapport", "Sende mva-rapporter til skattemyndighetene", "Send rapporten hver termin.")
+    body = "Mva beregnes på fakturaen. Mva trekkes fra for mva-pliktige."
+    for n in range(3):
+        write(tmp_path, f"annet{n}", f"Fakturaer {n}", body)
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "mva melding")[0] == "rapport"
+    assert slugs(service, "mva-rapport")[0] == "rapport"
+
+
 def test_link_text_does_not_count_as_the_linking_articles_content(tmp_path: Path) -> None:
     write(tmp_path, "passord", "Endre passord", "Velg Innstillinger og skriv det nye passordet to ganger.")
     write(tmp_path, "kurs", "Lag et kurs", "Legg til moduler. Se også [Endre passord](passord.md).")

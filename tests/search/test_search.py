@@ -117,6 +117,16 @@ def test_hyphenated_words_are_one_word_and_their_parts_only_compound_tails() -> 
     assert "post" in stems(compound_analyzer("nb"), "e-post")
 
 
+def test_a_nordic_hyphenated_word_of_words_is_also_its_parts() -> None:
+    """``mva-rapporter`` is a report about VAT: in nb/sv/da its parts are main-field words too, where
+    each has three letters or more; ``e-post`` stays whole, and English keeps ``follow-up`` whole."""
+    assert stems(stem_analyzer("nb"), "mva-rapporter") == ["mvarapport", "mva", "rapport"]
+    assert stems(stem_analyzer("da"), "CVR-nummer") == ["cvrnum", "cvr", "num"]
+    assert stems(stem_analyzer("nb"), "e-post e-postadresse") == ["epost", "epostadress"]
+    assert stems(stem_analyzer("en"), "follow-up") == ["followup"]
+    assert stems(exact_analyzer("nb"), "mva-rapporter") == ["mvarapporter"]
+
+
 def test_folding_happens_after_stemming_and_covers_ae() -> None:
     folded = folded_analyzer("nb")
     typed = [t.text for t in folded("soppelposten", mode="query")]
