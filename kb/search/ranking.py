@@ -1,7 +1,8 @@
 """The ranking model: a query's words as plans of weighted terms, scored over one generation's arrays.
 
 Each query word becomes a ``WordPlan``: *primary* alternatives (its stem in title, keywords,
-headings and body, its exact form, a synonym, a prefix expansion, the parts of an unknown compound)
+headings and body, its exact form, the word itself where it is the stem of other words, a synonym,
+a prefix expansion, the parts of an unknown compound)
 and *secondary* ones (accent-folded form, compound tails, hyphen parts), each a set of
 (field, term, boost). A word's score in an article is the best primary alternative, or, only where
 none matches, the best secondary one scaled down: folding never outranks the exact word.
@@ -155,6 +156,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
         return None
     plan = WordPlan(word)
     plan.primary.append(Alternative(stem_terms(stem, exact)))
+    if stem != joined and stem_df(gen, joined):  # bruker (user) stems as bruk (use); brukere as bruker
+        plan.primary.append(Alternative(stem_terms(joined, None)))
     folded = gen.analyse("folded", joined)
     if folded:
         plan.secondary.append(Alternative((("folded", folded, FOLDED_BOOST),)))

@@ -467,6 +467,10 @@
     }
     if (term >= 0) {
       addAlternative(alternatives, term, 1);
+      /* the word typed is also the stem of the articles' words that stem to it (bruker, user, stems
+         as bruk, use; brukere and brukeren as bruker), as on the server (ranking.word_plan) */
+      var own = index.find(text);
+      if (own >= 0 && own !== term) addAlternative(alternatives, own, 1);
       var stem = index.stems[term];
       found = index.foldedTerms(fold(text)).concat(index.foldedStem(fold(stem)));
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_FOLDED);

@@ -342,7 +342,8 @@ def test_chromium_is_the_debian_one() -> None:
 def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any, tmp_path: Path) -> None:
     """A Nordic compound no article uses is split into two words they use; an unknown word is read
     as an inflection of a known stem or the start of a longer word, or a compound whose first part
-    is unknown as its last part; a typo is left to "did you mean"; ``mva-rapporter`` is also ``mva``.
+    is unknown as its last part; a typo is left to "did you mean"; ``mva-rapporter`` is also ``mva``;
+    ``bruker`` is also the stem of ``brukere``.
     The offline search answers each as the server does."""
     from kb.content.config import load_settings
     from kb.search.service import SearchRequest
@@ -359,6 +360,8 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "kopi": ("Sende kopier", "Send en kopi til kunden. Kunden kan også få et bilag på e-post."),
         "mvarapport": ("Sende mva-rapporter", "Send rapporten til skattemyndighetene hver termin."),
         "avgift": ("Avgift på fakturaer", "Mva beregnes på fakturaen, og mva trekkes fra."),
+        "brukere": ("Behandle brukere", "Her sletter du brukere og endrer brukerens roller."),
+        "flyt": ("Arbeidsflyter", "Du bruker knappen Slett for å slette en arbeidsflyt."),
     }
     folder = tmp_path / "kb" / "articles" / "nb"
     folder.mkdir(parents=True)
@@ -378,6 +381,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "sykefravær": "fravaer",  # its first part unknown: read as its last
         "bokfore bilag": "bokfore",  # typed without its accents: the word meant, not a lesser match
         "mva": "mvarapport",  # a hyphenated word's parts are words of their own
+        "slette bruker": "brukere",  # bruker stems as bruk (use), and is the stem of brukere (users)
     }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):

@@ -74,6 +74,15 @@ def test_a_hyphenated_nordic_word_counts_as_each_of_its_words(tmp_path: Path) ->
     assert slugs(service, "mva-rapport")[0] == "rapport"
 
 
+def test_a_word_is_also_the_stem_of_the_articles_words_that_stem_to_it(tmp_path: Path) -> None:
+    """``bruker`` (a user) stems as ``bruk`` (use), while ``brukere`` and ``brukeren`` stem as
+    ``bruker``: a reader typing the noun finds the article about users, not only verbs."""
+    write(tmp_path, "brukere", "Behandle brukere", "Her sletter du brukere og endrer brukerens roller.")
+    write(tmp_path, "flyt", "Arbeidsflyter", "Du bruker knappen Slett for å slette en arbeidsflyt.")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "slette bruker")[0] == "brukere"
+
+
 def test_link_text_does_not_count_as_the_linking_articles_content(tmp_path: Path) -> None:
     write(tmp_path, "passord", "Endre passord", "Velg Innstillinger og skriv det nye passordet to ganger.")
     write(tmp_path, "kurs", "Lag et kurs", "Legg til moduler. Se også [Endre passord](passord.md).")
