@@ -52,6 +52,7 @@ from kb.search.ranking import (
     SYNONYM_SCALE,
     TITLE_FACTOR,
     TITLE_SHAPE,
+    TYPO_CANDIDATES,
 )
 from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION
@@ -357,8 +358,10 @@ def query_limits(lang: str) -> dict[str, float]:
         "title_factor": TITLE_FACTOR,
         "title_shape": TITLE_SHAPE,
         "synonym_scale": SYNONYM_SCALE,
-        # words no article uses: typos left to "did you mean", the rest guessed at (ranking.guess)
+        # words no article writes: read as the words one edit away (ranking.misspelled); a typo
+        # is not guessed at further, the rest is (ranking.guess)
         "long_typo": LONG_TYPO,
+        "typo_candidates": TYPO_CANDIDATES,
         "min_guess": MIN_GUESS,
         "guess_trim": GUESS_TRIM,
         "close_longer": CLOSE_LONGER,

@@ -56,6 +56,7 @@ CLOSE_LONGER = 3  # a longer word with at most this many letters more is a close
 MAX_GUESSES = 40
 MIN_CORRECTABLE = 4  # shorter words are never corrected ("did you mean", fuzzy)
 LONG_TYPO = 7  # words this long may be two edits from the word meant, shorter ones one
+TYPO_CANDIDATES = 3  # the words one edit away a word no article writes is also read as
 COMPOUND_INFLECTION = 0.75  # a compound's inflection guess keeps at least this share of its letters
 MIN_HEAD = 4  # the shortest last part an unknown compound is read as (sykefravær: fravær), a guess
 
@@ -78,6 +79,7 @@ class WordPlan:
     secondary: list[Alternative] = field(default_factory=list)
     mask: np.ndarray | None = None  # a quoted phrase: only these documents match
     importance: float = 1.0
+    misspelled: bool = False  # no article has it in any form: matched only by its close spellings
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,11 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
+    if exact and not gen.postings("exact", exact).df:  # no article writes it: maybe a typo
+        best = misspelled(gen, plan, joined)
+        if unknown:
+            df = max(df, best)
+            plan.misspelled = best > 0
     if unknown and len(joined) >= MIN_GUESS and not typo(gen, joined):
         df = max(df, guess(gen, plan, joined, compound=split is not None))
         if split is None and gen.lang in DECOMPOUND_LANGUAGES:
@@ -208,9 +215,28 @@ def accented(gen: Generation, plan: WordPlan, word: str) -> int:
     return best
 
 
+def misspelled(gen: Generation, plan: WordPlan, word: str) -> int:
+    """A word no article writes, read as the words they write one edit away (two for long words),
+    as guesses: the closest and most frequent few (``avskrivnig``: ``avskrivning``, though its stem
+    is some article's; ``wharehouse``: ``warehouse``), so a misspelled word in a longer query still
+    counts; their best df. "Did you mean" still offers the correction."""
+    if len(word) < MIN_CORRECTABLE or not word.isalpha():
+        return 0
+    limit = 1 if len(word) < LONG_TYPO else 2
+    best = 0
+    close = [w for distance, w in gen.spelling().corrections(word) if distance <= limit]
+    for written in close[:TYPO_CANDIDATES]:
+        stem = gen.analyse("body", written)
+        if stem is not None:
+            plan.primary.append(Alternative(stem_terms(stem, written), GUESS_SCALE))
+            best = max(best, gen.postings("exact", written).df)
+    return best
+
+
 def typo(gen: Generation, word: str) -> bool:
     """Whether ``word`` looks like a misspelling of a word the articles use (one edit away, two for
-    long words): then it is left to "did you mean" and the fuzzy fallback, never guessed at."""
+    long words): then it is read as those words (``misspelled``), never guessed at as an inflection
+    or the start of a longer word."""
     if len(word) < MIN_CORRECTABLE:
         return False
     limit = 1 if len(word) < LONG_TYPO else 2

@@ -636,6 +636,9 @@ class SearchService:
             fallback = "any-term"
         if plan is not None and (found is None or found.total == 0) and plan.need > 1 and not run.late():
             found, fallback = any_term_fallback(run), "any-term"
+        misspelled = plan is not None and any(word.misspelled for word in plan.words)
+        if fallback is None and found is not None and found.total and misspelled:
+            fallback = "fuzzy"  # a word matched only by its similar spellings
         suggestion = None if run.late() else self.suggestion(gen, parsed)
         total = found.total if found is not None else 0
         if total == 0 and (parsed.words or parsed.prefixes or parsed.phrases):

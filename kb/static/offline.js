@@ -401,7 +401,7 @@
 
   /* Whether a word no article uses is one edit (two for long words) from one they use, accents
      aside, found as the server's spelling dictionary finds it (one deletion on either side): a typo
-     is left to "did you mean" and the fuzzy fallback, never guessed at. */
+     is read as those words (misspelled), never guessed at as an inflection or a longer word. */
   function typo(index, word) {
     var limits = index.limits;
     if (word.length < limits.min_correctable) return false;
@@ -416,6 +416,26 @@
       if (meets && distance(key, candidate, limit) <= limit) return true;
     }
     return false;
+  }
+
+  /* The terms of the words the articles write within one edit of ``word`` (two for long words),
+     accents aside, closest first, then most frequent: at most limits.typo_candidates of them. */
+  function misspelled(index, word) {
+    var limits = index.limits;
+    if (word.length < limits.min_correctable || !/^\p{L}+$/u.test(word)) return [];
+    var limit = word.length < limits.long_typo ? 1 : 2, key = fold(word), surfaces = index.surfaces();
+    var near = Object.create(null), close = [];
+    deletions(key).forEach(function (variant) { near[variant] = true; });
+    for (var i = 0; i < surfaces.length; i++) {
+      var surface = surfaces[i][0], candidate = fold(surface);
+      if (surface === word || Math.abs(candidate.length - key.length) > 1 || candidate.length < 3 ||
+          !/^\p{L}+$/u.test(surface)) continue;
+      if (!deletions(candidate).some(function (variant) { return near[variant]; })) continue;
+      var d = distance(key, candidate, limit);
+      if (d <= limit) close.push([d, -index.df(surfaces[i][1]), surface, surfaces[i][1]]);
+    }
+    close.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : 1); });
+    return close.slice(0, limits.typo_candidates).map(function (c) { return c[3]; });
   }
 
   /* A Nordic compound as two words the articles use (varetelling: vare + telling; a linking s or e
@@ -453,7 +473,7 @@
      compound's two parts, both required, hang on the result as ``parts`` (kb.search.ranking). */
   function expand(index, word) {
     var text = word.text, limits = index.limits;
-    var term = index.lookup(text);
+    var term = index.lookup(text), written = term !== -1;
     /* a whole word no article writes, but whose stem they use, is known (as on the server) */
     if (term === -1 && !word.prefix) term = index.find(text);
     var alternatives = Object.create(null);
@@ -506,6 +526,14 @@
       }
       found = index.suffixed(text);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
+    }
+    /* a word no article writes, also read as the words they write one edit away (two for long
+       words), the closest and most frequent few, as the server's ranking.misspelled */
+    if (!written && !word.prefix) {
+      found = misspelled(index, text);
+      for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_GUESS);
+      /* no article has it in any form: the results match a similar spelling (fallback "fuzzy") */
+      if (unknown && found.length) Object.defineProperty(alternatives, "misspelled", { value: true });
     }
     if (word.prefix && text.length >= MIN_CHARS) {
       found = index.prefixed(text, index.limits.max_expansion);
@@ -692,6 +720,9 @@
       found = run(index, parsed, plans, true, strict);
     }
     if (found.hits.length && !found.complete && plans.length > 1 && !parsed.any) result.fallback = "any-term";
+    if (found.hits.length && !result.fallback && plans.some(function (p) { return p.misspelled; })) {
+      result.fallback = "fuzzy";
+    }
     if (!found.hits.length && plans.length) {
       var corrected = [];
       parsed.words.forEach(function (word) {

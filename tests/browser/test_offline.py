@@ -343,7 +343,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
     """A Nordic compound no article uses is split into two words they use; an unknown word is read
     as an inflection of a known stem or the start of a longer word, or a compound whose first part
     is unknown as its last part; a typo is left to "did you mean"; ``mva-rapporter`` is also ``mva``;
-    ``bruker`` is also the stem of ``brukere``.
+    ``bruker`` is also the stem of ``brukere``; a misspelled word in a longer query still counts.
     The offline search answers each as the server does."""
     from kb.content.config import load_settings
     from kb.search.service import SearchRequest
@@ -382,6 +382,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "bokfore bilag": "bokfore",  # typed without its accents: the word meant, not a lesser match
         "mva": "mvarapport",  # a hyphenated word's parts are words of their own
         "slette bruker": "brukere",  # bruker stems as bruk (use), and is the stem of brukere (users)
+        "send kopiier": "kopi",  # a misspelled word still counts, read as the word one letter off
     }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):
@@ -390,6 +391,10 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
             assert server == found == ["kurs"], query
         else:
             assert server[:1] == found[:1] == [expected], (query, server, found)
+    page.goto(url(out, "nb/search/index.html", "send kopiier"))
+    page.wait_for_selector(RESULTS)
+    assert page.locator('[data-fallback="fuzzy"]').is_visible()  # as the server's result.fallback
+    assert service.search(SearchRequest("send kopiier", "nb")).fallback == "fuzzy"
 
 
 def test_the_offline_search_gives_the_servers_first_answer(page: Any, exporter: Exporter, site: Path) -> None:

@@ -83,6 +83,25 @@ def test_a_word_is_also_the_stem_of_the_articles_words_that_stem_to_it(tmp_path:
     assert slugs(service, "slette bruker")[0] == "brukere"
 
 
+def test_a_misspelled_word_in_a_longer_query_still_counts(tmp_path: Path) -> None:
+    """``kopiier`` is no article's word but one letter from ``kopier``: it is read as that word, so
+    the article about copies comes first, with "did you mean" and the similar-spellings notice."""
+    write(tmp_path, "kopi", "Kopier av fakturaer", "Slik sender du kopier av en faktura.")
+    for n in range(3):
+        write(
+            tmp_path,
+            f"send{n}",
+            f"Send fakturaer {n}",
+            "Send fakturaer til kunder hver måned. Send dem tidlig.",
+        )
+    service = indexed_service(load_settings(tmp_path))
+    result = service.search(SearchRequest("send kopiier", "nb"))
+    assert [h.slug for h in result.hits][:1] == ["kopi"]
+    assert result.suggestion == "send kopier"
+    assert result.fallback == "fuzzy"
+    assert service.search(SearchRequest("send kopier", "nb")).fallback is None
+
+
 def test_link_text_does_not_count_as_the_linking_articles_content(tmp_path: Path) -> None:
     write(tmp_path, "passord", "Endre passord", "Velg Innstillinger og skriv det nye passordet to ganger.")
     write(tmp_path, "kurs", "Lag et kurs", "Legg til moduler. Se også [Endre passord](passord.md).")
