@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 #    holds only words folding changes, link text to other articles left out, columns for the scorer.
 # 9: positions kept only in title and body; the folded field analyses only non-ASCII words.
 # 10: the parts of a hyphenated word of words (mva-rapporter) in the main fields too, not e-post's.
-ANALYSIS_VERSION = 10
+# 11: the summary indexed with the keywords.
+ANALYSIS_VERSION = 11
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7

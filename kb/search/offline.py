@@ -211,7 +211,7 @@ def terms_key(article: Article) -> str:
     """Everything ``article_terms`` reads, hashed: the language, the texts and the analysis versions."""
     parts = [
         str(ANALYSIS_VERSION), str(TERMS_VERSION), article.lang, article.title, article.headings_text,
-        article.text, "\x1f".join(article.keywords), "\x1f".join(article.tags),
+        article.text, "\x1f".join(article.keywords), "\x1f".join(article.tags), article.summary,
         "\x1f".join(segment.text for segment in article.segments),
     ]  # fmt: skip
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

@@ -42,6 +42,8 @@ def test_the_cache_never_changes_what_the_offline_index_holds(tmp_path: Path) ->
     changed = build("changed", edited, cached=True)
     assert changed == build("changed-plain", edited, cached=False)
     assert b"kvasirhjelp" in changed[0] and changed != plain
+    summarised = [dataclasses.replace(edited[0], summary=first.summary + " flammeskjerm"), *articles[1:]]
+    assert b"flammeskjerm" in build("summary", summarised, cached=True)[0]  # searched: part of the key
 
     # A removed article leaves the cache; a damaged cache is rebuilt, never trusted.
     assert build("removed", edited[1:], cached=True) == build("removed-plain", edited[1:], cached=False)

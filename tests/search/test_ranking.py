@@ -102,6 +102,20 @@ def test_a_misspelled_word_in_a_longer_query_still_counts(tmp_path: Path) -> Non
     assert service.search(SearchRequest("send kopier", "nb")).fallback is None
 
 
+def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
+    """The summary is the author's own line about the article (its excerpt in every listing): a
+    reader's word that only the summary has finds the article, ahead of a passing mention."""
+    write(tmp_path, "annet", "Kurs", "Et kurs starter når du publiserer det. Videoer lastes opp i modulen.")
+    folder = tmp_path / "articles" / "nb"
+    front = "title: Videoen spilles ikke av\nauthor: Test Author\ndate: 2024-05-01\ncategory: Hjelp"
+    summary = "summary: Feilsøk videoer som ikke starter eller viser svart skjerm."
+    (folder / "video.md").write_text(
+        f"---\n{front}\n{summary}\n---\n\nSjekk nettleseren først.\n", encoding="utf-8"
+    )
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "videoen starter ikke")[0] == "video"
+
+
 def test_link_text_does_not_count_as_the_linking_articles_content(tmp_path: Path) -> None:
     write(tmp_path, "passord", "Endre passord", "Velg Innstillinger og skriv det nye passordet to ganger.")
     write(tmp_path, "kurs", "Lag et kurs", "Legg til moduler. Se også [Endre passord](passord.md).")
