@@ -425,7 +425,8 @@ class Run:
         request = self.request
         start = (request.page - 1) * request.limit
         page = found.order[start : request.page * request.limit]
-        words = self.parsed.all_words + tuple(
+        stop = self.gen.stop  # words search ignores are not marked, nor where a snippet starts
+        words = tuple(w for w in self.parsed.all_words if pieces(w.lower())[0] not in stop) + tuple(
             s for s in (self.gen.analyse("body", pieces(w)[0]) for w in self.parsed.words) if s
         )
         hits = tuple(make_hit(self.gen, doc, found.scores.get(doc, 0.0), request.lang, words) for doc in page)

@@ -231,6 +231,12 @@ def test_a_misspelling_gets_a_suggestion_and_a_fuzzy_fallback(service: SearchSer
     assert result.hits[0].slug == "issue-certificates"
 
 
+def test_snippets_mark_the_words_searched_not_the_words_search_ignores(service: SearchService) -> None:
+    snippet = service.search(SearchRequest("videoen starter ikke", "nb")).hits[0].snippet
+    assert '<mark class="match term0">video' in snippet.lower()
+    assert ">ikke</mark>" not in snippet.lower()
+
+
 def test_a_correct_query_gets_no_suggestion(service: SearchService) -> None:
     assert service.search(SearchRequest("kursbevis", "nb")).suggestion is None
     assert service.search(SearchRequest("e-post", "nb")).suggestion is None
