@@ -185,12 +185,13 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
-    if exact and not gen.postings("exact", exact).df:  # no article writes it: maybe a typo
-        best = misspelled(gen, plan, joined)
+    close = close_spellings(gen, joined) if not gen.postings("exact", exact).df else []  # a typo?
+    if close and joined.isalpha():
+        best = misspelled(gen, plan, close)
         if unknown:
             df = max(df, best)
             plan.misspelled = best > 0
-    if unknown and len(joined) >= MIN_GUESS and not typo(gen, joined):
+    if unknown and len(joined) >= MIN_GUESS and not typo(close):  # unknown: no article writes it
         df = max(df, guess(gen, plan, joined, compound=split is not None))
         if split is None and gen.lang in DECOMPOUND_LANGUAGES:
             head = compound_head(gen, joined)
@@ -215,17 +216,22 @@ def accented(gen: Generation, plan: WordPlan, word: str) -> int:
     return best
 
 
-def misspelled(gen: Generation, plan: WordPlan, word: str) -> int:
-    """A word no article writes, read as the words they write one edit away (two for long words),
+def close_spellings(gen: Generation, word: str) -> list[tuple[int, str]]:
+    """The words the articles write that a typo of ``word`` could have meant: within one edit (two
+    for long words), accents aside, closest then most frequent first; none for short words."""
+    if len(word) < MIN_CORRECTABLE:
+        return []
+    limit = 1 if len(word) < LONG_TYPO else 2
+    return [(distance, w) for distance, w in gen.spelling().corrections(word) if distance <= limit]
+
+
+def misspelled(gen: Generation, plan: WordPlan, close: list[tuple[int, str]]) -> int:
+    """A word no article writes, read as the words they write one edit away (``close_spellings``)
     as guesses: the closest and most frequent few (``avskrivnig``: ``avskrivning``, though its stem
     is some article's; ``wharehouse``: ``warehouse``), so a misspelled word in a longer query still
     counts; their best df. "Did you mean" still offers the correction."""
-    if len(word) < MIN_CORRECTABLE or not word.isalpha():
-        return 0
-    limit = 1 if len(word) < LONG_TYPO else 2
     best = 0
-    close = [w for distance, w in gen.spelling().corrections(word) if distance <= limit]
-    for written in close[:TYPO_CANDIDATES]:
+    for _distance, written in close[:TYPO_CANDIDATES]:
         stem = gen.analyse("body", written)
         if stem is not None:
             plan.primary.append(Alternative(stem_terms(stem, written), GUESS_SCALE))
@@ -233,14 +239,11 @@ def misspelled(gen: Generation, plan: WordPlan, word: str) -> int:
     return best
 
 
-def typo(gen: Generation, word: str) -> bool:
-    """Whether ``word`` looks like a misspelling of a word the articles use (one edit away, two for
-    long words): then it is read as those words (``misspelled``), never guessed at as an inflection
-    or the start of a longer word."""
-    if len(word) < MIN_CORRECTABLE:
-        return False
-    limit = 1 if len(word) < LONG_TYPO else 2
-    return any(0 < distance <= limit for distance, _word in gen.spelling().corrections(word))
+def typo(close: list[tuple[int, str]]) -> bool:
+    """Whether a word's ``close_spellings`` make it a misspelling of a word the articles use: then
+    it is read as those words (``misspelled``), never guessed at as an inflection or the start of a
+    longer word (the same word with other accents is no typo)."""
+    return any(distance > 0 for distance, _word in close)
 
 
 def guess(gen: Generation, plan: WordPlan, word: str, compound: bool = False) -> int:

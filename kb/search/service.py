@@ -26,11 +26,11 @@ from kb.search import ranking
 from kb.search.indexing import current_dir, open_index
 from kb.search.query import N_, Notice, ParsedQuery, parse_query, required_matches
 from kb.search.ranking import (
-    LONG_TYPO,
     MIN_CORRECTABLE,
     PHRASE_CANDIDATES,
     PHRASE_FACTOR,
     WordPlan,
+    close_spellings,
     expansion_plan,
     known,
     loose,
@@ -271,8 +271,7 @@ def fuzzy_plan(gen: Generation, word: str) -> WordPlan | None:
     """A word with its spellings one edit (two for long words) away, each scored as any word."""
     if len(word) < MIN_CORRECTABLE:
         return word_plan(gen, word, {})
-    limit = 1 if len(word) < LONG_TYPO else 2
-    close = [w for d, w in gen.spelling().corrections(word) if d <= limit][:FUZZY_CANDIDATES]
+    close = [w for _distance, w in close_spellings(gen, word)][:FUZZY_CANDIDATES]
     if gen.postings("exact", word).df:
         close.insert(0, word)
     return expansion_plan(gen, word, close, [])

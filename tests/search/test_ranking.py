@@ -19,10 +19,11 @@ from tests.helpers import copy_sample, indexed_service
 SEED = "hva-kan-jeg-gjore-nar-en-deltaker-ikke-mottar-noen-e-poster"
 
 
-def write(root: Path, slug: str, title: str, body: str, lang: str = "nb") -> None:
+def write(root: Path, slug: str, title: str, body: str, lang: str = "nb", summary: str = "") -> None:
     folder = root / "articles" / lang
     folder.mkdir(parents=True, exist_ok=True)
     front = f"title: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Hjelp"
+    front += f"\nsummary: {summary}" if summary else ""
     (folder / f"{slug}.md").write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
 
 
@@ -106,12 +107,8 @@ def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
     """The summary is the author's own line about the article (its excerpt in every listing): a
     reader's word that only the summary has finds the article, ahead of a passing mention."""
     write(tmp_path, "annet", "Kurs", "Et kurs starter når du publiserer det. Videoer lastes opp i modulen.")
-    folder = tmp_path / "articles" / "nb"
-    front = "title: Videoen spilles ikke av\nauthor: Test Author\ndate: 2024-05-01\ncategory: Hjelp"
-    summary = "summary: Feilsøk videoer som ikke starter eller viser svart skjerm."
-    (folder / "video.md").write_text(
-        f"---\n{front}\n{summary}\n---\n\nSjekk nettleseren først.\n", encoding="utf-8"
-    )
+    summary = "Feilsøk videoer som ikke starter eller viser svart skjerm."
+    write(tmp_path, "video", "Videoen spilles ikke av", "Sjekk nettleseren først.", summary=summary)
     service = indexed_service(load_settings(tmp_path))
     assert slugs(service, "videoen starter ikke")[0] == "video"
 
