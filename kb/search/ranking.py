@@ -81,6 +81,11 @@ class WordPlan:
     importance: float = 1.0
     misspelled: bool = False  # no article has it in any form: matched only by its close spellings
 
+    def written(self) -> tuple[str, ...]:
+        """The articles' words this word matches by (its primary terms: stems and written forms,
+        guesses, corrections, compound parts and synonyms included), for the snippet to mark."""
+        return tuple(dict.fromkeys(term for a in self.primary for _name, term, _boost in a.terms))
+
 
 @dataclass(frozen=True)
 class Scored:

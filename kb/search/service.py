@@ -326,6 +326,7 @@ class Outcome:
     total: int
     facets: dict[str, int]
     complete: bool
+    matched: tuple[str, ...] = ()  # the articles' words the plan matched by (``WordPlan.written``)
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,7 @@ class Run:
         complete = bool(np.any(matches & (scored.counts >= scored.words)))
         by_date = self.request.sort == "date"
         found = self.outcome(scored.scores, matches, category, complete, by_date)
+        found.matched = tuple(dict.fromkeys(w for p in plan.words for w in p.written()))
         if not by_date and plan.adjacent:
             rescore_phrases(gen, found, plan.adjacent)
         return found
@@ -424,10 +426,13 @@ class Run:
         request = self.request
         start = (request.page - 1) * request.limit
         page = found.order[start : request.page * request.limit]
-        stop = self.gen.stop  # words search ignores are not marked, nor where a snippet starts
-        words = tuple(w for w in self.parsed.all_words if pieces(w.lower())[0] not in stop) + tuple(
-            s for s in (self.gen.analyse("body", pieces(w)[0]) for w in self.parsed.words) if s
-        )
+        # The words typed, their stems and the words they matched by (a correction, a synonym, a
+        # compound's parts), as the offline search marks the terms it matched; never the words
+        # search ignores, which neither are marked nor start a snippet.
+        stop = self.gen.stop
+        stems = (self.gen.analyse("body", pieces(w)[0]) for w in self.parsed.words)
+        shown = (*self.parsed.all_words, *(s for s in stems if s), *found.matched)
+        words = tuple(w for w in dict.fromkeys(shown) if pieces(w.lower())[0] not in stop)
         hits = tuple(make_hit(self.gen, doc, found.scores.get(doc, 0.0), request.lang, words) for doc in page)
         return replace(self.empty(), total=found.total, hits=hits, facets=found.facets)
 

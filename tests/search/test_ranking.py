@@ -103,6 +103,27 @@ def test_a_misspelled_word_in_a_longer_query_still_counts(tmp_path: Path) -> Non
     assert service.search(SearchRequest("send kopier", "nb")).fallback is None
 
 
+def test_snippets_mark_the_words_a_query_matched_by_not_only_the_words_typed(tmp_path: Path) -> None:
+    """A reader sees why an article was found: the corrected spelling, the synonym and the parts of
+    an unknown compound are marked in the snippet (as the offline search marks the terms it matched)."""
+    write(tmp_path, "kopi", "Kopier av fakturaer", "Slik sender du kopier av en faktura.")
+    write(tmp_path, "retur", "Salgsretur", "Registrer en salgsretur når kunden sender varen tilbake.")
+    write(tmp_path, "telle", "Lager", "Tell hver vare på lageret og før opp telling i listen.")
+    (tmp_path / "synonyms").mkdir()
+    (tmp_path / "synonyms" / "nb.yml").write_text("kreditnota: [salgsretur]\n", encoding="utf-8")
+    service = indexed_service(load_settings(tmp_path))
+    for query, slug, marked in [
+        ("kopiier", "kopi", ["kopier"]),
+        ("send kopiier", "kopi", ["kopier", "sender"]),
+        ("kreditnota", "retur", ["salgsretur"]),
+        ("varetelling", "telle", ["vare", "telling"]),
+    ]:
+        hit = service.search(SearchRequest(query, "nb")).hits[0]
+        assert hit.slug == slug
+        for word in marked:
+            assert f'term0">{word}</mark>' in hit.snippet, (query, hit.snippet)
+
+
 def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
     """The summary is the author's own line about the article (its excerpt in every listing): a
     reader's word that only the summary has finds the article, ahead of a passing mention."""
