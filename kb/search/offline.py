@@ -56,10 +56,12 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION
+from kb.search.variants import variant_table
 from kb.search.words import COMPOUNDING, pieces, stemmed_pieces, word_counts
 
-FORMAT = 5  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
-# 5: the limits of unknown-word guesses and Nordic compound splitting; meta postings hold field scores
+FORMAT = 6  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
+# 5: the limits of unknown-word guesses and Nordic compound splitting; meta postings hold field scores;
+# 6: English spelling variants (colour: color)
 # The positions of a doc's values: offline.js reads them by these names (index.D.slug, …).
 DOC_FIELDS = ("slug", "title", "category", "category_slug", "author", "day", "tags", "length")
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -422,6 +424,8 @@ def build_offline_index(
         "irregular": dict(sorted(irregular.items())),
         "stop": " ".join(sorted(stop)),
         "synonyms": {word: list(others) for word, others in sorted((synonyms or {}).items())},
+        # the articles' words in the other English, by the spelling typed (kb.search.variants)
+        "variants": variant_table(lang, surfaces),
     }
     return OfflineIndex(
         lang=lang,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kb.search.scoring import Floats, Generation
+from kb.search.variants import variants
 from kb.search.words import COMPOUNDING, fold, pieces
 
 Term = tuple[str, str, float]  # field, term, boost
@@ -116,8 +117,17 @@ def stem_df(gen: Generation, stem: str) -> int:
     return len(np.unique(np.concatenate(docs))) if any(len(d) for d in docs) else 0
 
 
+def written_variants(gen: Generation, word: str) -> list[str]:
+    """The other spellings of ``word`` the articles write (British ``colour``, American ``color``:
+    ``kb.search.variants``), read as the word itself, never as a typo."""
+    return [v for v in variants(gen.lang, word) if gen.postings("exact", v).df]
+
+
 def known(gen: Generation, word: str) -> bool:
-    """Whether ``word`` occurs in the index as typed, by its stem, or accent-folded."""
+    """Whether ``word`` occurs in the index as typed, by its stem, accent-folded or in its other
+    English spelling."""
+    if written_variants(gen, word):
+        return True
     exact = gen.analyse("exact", word)
     stem = gen.analyse("body", word)
     if exact and gen.postings("exact", exact).df:
@@ -176,6 +186,11 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
         if alternative is not None:
             plan.primary.append(alternative)
     df = stem_df(gen, stem) or gen.postings("exact", exact).df
+    spelled = written_variants(gen, joined)
+    for variant in spelled:  # the same word in the other English: as the word itself
+        variant_stem = gen.analyse("body", variant) or variant
+        plan.primary.append(Alternative(stem_terms(variant_stem, variant)))
+        df = max(df, stem_df(gen, variant_stem) or gen.postings("exact", variant).df)
     unknown = not df and not known(gen, joined)
     if not df and not unknown:  # typed without the accents the articles write (bokfora: bokföra)
         df = accented(gen, plan, joined)
@@ -190,7 +205,8 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
-    close = close_spellings(gen, joined) if not gen.postings("exact", exact).df else []  # a typo?
+    written = gen.postings("exact", exact).df or spelled
+    close = close_spellings(gen, joined) if not written else []  # a typo?
     if close and joined.isalpha():
         best = misspelled(gen, plan, close)
         if unknown:

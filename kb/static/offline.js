@@ -95,6 +95,7 @@
     for (var i = 0; i < stop.length; i++) this.stop[stop[i]] = true;
     this.scoredCache = Object.create(null);
     this.synonyms = data.synonyms || {};
+    this.variants = data.variants || {};
     this.titleCache = Object.create(null);
     this.formsCache = Object.create(null);
     this.dfCache = Object.create(null);
@@ -293,6 +294,15 @@
     return found;
   };
 
+  /* The terms of the articles' words a typed word is in the other English (colour: color), as the
+     server's ranking.written_variants (the table holds only words the articles write). */
+  Index.prototype.variantsOf = function (word) {
+    if (!Object.prototype.hasOwnProperty.call(this.variants, word)) return [];
+    var index = this;
+    return this.variants[word].map(function (w) { return index.lookup(w); })
+      .filter(function (t) { return t >= 0; });
+  };
+
   /* The terms of a document's title (the server's title field), looked up once. */
   Index.prototype.titleTerms = function (doc) {
     var found = this.titleCache[doc];
@@ -479,7 +489,11 @@
     var alternatives = Object.create(null);
     if (term === STOP && !word.prefix) return null;
     var i, found, split = null;
-    var unknown = term === -1 && index.lookup(fold(text)) < 0 && !index.foldedTerms(fold(text)).length;
+    /* the same word in the other English (colour typed, color written): the word itself, no typo */
+    var spelled = word.prefix ? [] : index.variantsOf(text);
+    if (spelled.length) written = true;
+    var unknown = term === -1 && !spelled.length && index.lookup(fold(text)) < 0 &&
+      !index.foldedTerms(fold(text)).length;
     var rare = term >= 0 && index.df(term) <= limits.rare_compound;
     if (limits.decompound && !word.prefix && text.length >= 2 * limits.min_part && (unknown || rare)) {
       split = splitCompound(index, text);
@@ -496,7 +510,7 @@
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_FOLDED);
       found = index.suffixed(stem);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
-    } else if (term === -1) {
+    } else if (term === -1 && !spelled.length) {
       /* Not in the articles: accents left out, an inflection of a known stem, a longer compound. */
       var base = fold(text);
       if (base !== text) addAlternative(alternatives, index.lookup(base), 1);  /* café typed, cafe written */
@@ -527,6 +541,7 @@
       found = index.suffixed(text);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_COMPOUND);
     }
+    for (i = 0; i < spelled.length; i++) addAlternative(alternatives, spelled[i], 1);
     /* a word no article writes, also read as the words they write one edit away (two for long
        words), the closest and most frequent few, as the server's ranking.misspelled */
     if (!written && !word.prefix) {
@@ -727,7 +742,7 @@
       var corrected = [];
       parsed.words.forEach(function (word) {
         var term = index.lookup(word.text);
-        var better = term === -1 ? correct(index, word.text) : null;
+        var better = term === -1 && !index.variantsOf(word.text).length ? correct(index, word.text) : null;
         var alternatives = expand(index, { text: better || word.text, prefix: word.prefix });
         if (alternatives !== null) corrected.push(alternatives);
       });

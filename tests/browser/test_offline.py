@@ -397,6 +397,45 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
     assert service.search(SearchRequest("send kopiier", "nb")).fallback == "fuzzy"
 
 
+def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
+    page: Any, tmp_path: Path
+) -> None:
+    """``colour`` finds the article about ``color`` with no similar-spellings notice, ``cheque``
+    finds ``check`` and ``check`` never ``cheque``, in the browser as on the server."""
+    from kb.content.config import load_settings
+    from kb.search.service import SearchRequest
+    from tests.helpers import indexed_service
+
+    articles = {
+        "color": ("Change the color of the theme", "Pick a color for the header."),
+        "checks": ("Print checks", "Print a check to pay a vendor."),
+        "uk": ("Pay by cheque", "A cheque from the data centre."),
+        "center": ("Data center", "Where the data center is."),
+        "cancel": ("Canceled orders", "Find the orders a customer canceled."),
+    }
+    folder = tmp_path / "kb" / "articles" / "en"
+    folder.mkdir(parents=True)
+    for slug, (title, body) in articles.items():
+        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
+        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
+    settings = load_settings(tmp_path / "kb")
+    service = indexed_service(settings)
+    out = Exporter(settings).build(tmp_path / "kb" / "build").out
+    page.goto(url(out, "en/index.html"))
+    load_index(page, "en")
+    queries = ["colour", "theme colour", "cheque", "check", "centre", "cancelled orders"]
+    offline = page.evaluate("qs => qs.map(q => KBOffline.search('en', q))", queries)
+    for query, found in zip(queries, offline, strict=True):
+        server = [h.slug for h in service.search(SearchRequest(query, "en")).hits]
+        assert sorted(server) == sorted(found), (query, server, found)
+        assert server[:1] == found[:1], (query, server, found)
+    assert offline[0] == ["color"] and offline[5][:1] == ["cancel"] and "uk" not in offline[3]
+    page.goto(url(out, "en/search/index.html", "colour"))
+    page.wait_for_selector(RESULTS)
+    assert page.locator(".result").count() == 1
+    assert not page.locator('[data-fallback="fuzzy"]').is_visible()
+
+
 def test_the_offline_search_gives_the_servers_first_answer(page: Any, exporter: Exporter, site: Path) -> None:
     """Each golden query and each article's title typed lower-case (the questions readers type most)
     gets the same first answer offline as from the server, nearly always: the two rank with the same

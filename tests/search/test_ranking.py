@@ -124,6 +124,28 @@ def test_snippets_mark_the_words_a_query_matched_by_not_only_the_words_typed(tmp
             assert f'term0">{word}</mark>' in hit.snippet, (query, hit.snippet)
 
 
+def test_british_and_american_spellings_are_one_word(tmp_path: Path) -> None:
+    """A reader writing British English on a help center written in American (or the other way)
+    types no typo: ``colour`` finds the article about ``color``, without "did you mean" or the
+    similar-spellings notice; ``cheque`` finds ``check``, but ``check`` (to verify) never
+    ``cheque``; ``centre`` finds both spellings."""
+    write(tmp_path, "color", "Change the color of the theme", "Pick a color for the header.", "en")
+    write(tmp_path, "checks", "Print checks", "Print a check to pay a vendor.", "en")
+    write(tmp_path, "uk", "Pay by cheque", "A cheque from the data centre.", "en")
+    write(tmp_path, "center", "Data center", "Where the data center is.", "en")
+    service = indexed_service(load_settings(tmp_path))
+    colour = service.search(SearchRequest("colour", "en"))
+    assert [h.slug for h in colour.hits] == ["color"]
+    assert colour.fallback is None and colour.suggestion is None
+    assert 'term0">color</mark>' in colour.hits[0].snippet
+    assert slugs(service, "theme colour", "en") == ["color"]
+    assert slugs(service, "cheque", "en")[0] == "uk" and "checks" in slugs(service, "cheque", "en")
+    assert "uk" not in slugs(service, "check", "en")
+    assert (
+        sorted(slugs(service, "centre", "en")) == sorted(slugs(service, "center", "en")) == ["center", "uk"]
+    )
+
+
 def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
     """The summary is the author's own line about the article (its excerpt in every listing): a
     reader's word that only the summary has finds the article, ahead of a passing mention."""
