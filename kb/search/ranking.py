@@ -48,6 +48,8 @@ PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
 MIN_PART = 3
 DECOMPOUND_LANGUAGES = COMPOUNDING
+MIN_PART_APART = 2  # the shortest of two words typed apart that join to one (e post: apart, see joined_words)
+LINKS = ("", "s", "e")  # the letters joining a Nordic compound's parts (lønnsslipp, varetelling)
 RARE_COMPOUND = 2  # a compound in at most this many articles is also matched by its parts
 GUESS_SCALE = 0.8  # an unknown word read as an inflection of a known stem, or a close longer word
 LOOSE_SCALE = 0.4  # ... or a longer word it starts (secondary)
@@ -222,6 +224,37 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
                 df = max(df, gen.postings("exact", head).df)
     plan.importance = importance(gen, df)
     return plan
+
+
+def written_together(gen: Generation, first: str, second: str) -> str | None:
+    """Two words typed apart that the articles write as one: ``user name`` (``username``), ``sign
+    in`` (``signin``), ``kunde faktura`` (``kundefaktura``), in nb/nn/sv/da also with a linking
+    ``s`` or ``e`` (``lønn slipp``: ``lønnsslipp``); None when the articles do not, or the word is
+    one search ignores."""
+    a, b = pieces(first)[0], pieces(second)[0]
+    if len(a) < MIN_PART_APART or len(b) < MIN_PART_APART or not (a + b).isalpha():
+        return None
+    for link in LINKS if gen.lang in DECOMPOUND_LANGUAGES else ("",):
+        joined = a + link + b
+        if joined not in gen.stop and gen.postings("exact", joined).df:
+            return joined
+    return None
+
+
+def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) -> None:
+    """Each pair of words typed apart that the articles write as one (``written_together``) also
+    matches that word, in both words' plans at half weight each, so the one word counts once (an
+    ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then."""
+    for at in range(len(words) - 1):
+        joined = written_together(gen, words[at], words[at + 1])
+        if joined is None:
+            continue
+        stem = gen.analyse("body", joined) or joined
+        pair = [plan for plan in plans[at : at + 2] if plan is not None]
+        alternative = Alternative(stem_terms(stem, joined), 1.0 / len(pair) if pair else 1.0)
+        for plan in pair:
+            plan.primary.append(alternative)
+            plan.misspelled = False
 
 
 def accented(gen: Generation, plan: WordPlan, word: str) -> int:

@@ -281,12 +281,10 @@ def build_plan(
     gen: Generation, parsed: ParsedQuery, synonyms: dict[str, tuple[str, ...]], any_term: bool
 ) -> Plan | None:
     """The word plans of a query: words (stop words left out), prefixes, fuzzy words, phrases."""
-    words: list[WordPlan] = []
     plain = joined_words(gen, parsed.words)
-    for word in plain:
-        plan = word_plan(gen, word, synonyms)
-        if plan is not None:
-            words.append(plan)
+    typed = [word_plan(gen, word, synonyms) for word in plain]
+    ranking.join_apart(gen, list(plain), typed)
+    words: list[WordPlan] = [plan for plan in typed if plan is not None]
     for prefix in parsed.prefixes:
         words.append(prefix_plan(gen, prefix))
     for word in parsed.fuzzy:

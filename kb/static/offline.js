@@ -548,7 +548,9 @@
       found = misspelled(index, text);
       for (i = 0; i < found.length; i++) addAlternative(alternatives, found[i], W_GUESS);
       /* no article has it in any form: the results match a similar spelling (fallback "fuzzy") */
-      if (unknown && found.length) Object.defineProperty(alternatives, "misspelled", { value: true });
+      if (unknown && found.length) {
+        Object.defineProperty(alternatives, "misspelled", { value: true, writable: true });
+      }
     }
     if (word.prefix && text.length >= MIN_CHARS) {
       found = index.prefixed(text, index.limits.max_expansion);
@@ -651,6 +653,16 @@
           seen.push(doc);
         }
       }
+      (alternatives.apart || []).forEach(function (apart) {  /* words typed apart, written as one */
+        var joinedScored = index.scored(apart[0]);
+        for (var k = 0; k < joinedScored.docs.length; k++) {
+          var one = joinedScored.docs[k], part = joinedScored.scores[one] * apart[1];
+          if (part > primary[one]) primary[one] = part;
+          if (index.titleTerms(one)[apart[0]]) inTitle[one] = 1;
+          seen.push(one);
+        }
+        terms[apart[0]] = true;
+      });
       var parts = alternatives.parts;
       if (parts) {  /* a compound's two parts: both in the article, their scores summed, a little lower */
         var left = index.scored(parts[0]), right = index.scored(parts[1]);
@@ -715,6 +727,35 @@
     return out;
   }
 
+  /* Two words typed apart that the articles write as one (user name: username; kunde faktura:
+     kundefaktura; in nb/nn/sv/da with a linking s or e too: lønn slipp, lønnsslipp): its term, or
+     -1, as the server's ranking.written_together. */
+  function writtenTogether(index, first, second) {
+    var a = joined(first.text), b = joined(second.text);
+    if (first.prefix || second.prefix || a.length < 2 || b.length < 2 || !/^\p{L}+$/u.test(a + b)) return -1;
+    var links = index.limits.decompound ? ["", "s", "e"] : [""];
+    for (var i = 0; i < links.length; i++) {
+      var term = index.lookup(a + links[i] + b);
+      if (term >= 0) return term;
+    }
+    return -1;
+  }
+
+  /* Each such pair also matches the one word, in both words' plans at half weight each (an
+     ignored word has none: then at full weight), never a typo then: ranking.join_apart. */
+  function joinApart(index, words, typed) {
+    for (var at = 0; at + 1 < words.length; at++) {
+      var term = writtenTogether(index, words[at], words[at + 1]);
+      if (term < 0) continue;
+      var pair = [typed[at], typed[at + 1]].filter(function (p) { return p !== null; });
+      pair.forEach(function (alternatives) {
+        if (!alternatives.apart) Object.defineProperty(alternatives, "apart", { value: [] });
+        alternatives.apart.push([term, 1 / pair.length]);
+        if (alternatives.misspelled) alternatives.misspelled = false;
+      });
+    }
+  }
+
   /* Search one language's index: words required as requiredMatches() says, else any word,
      else similar spellings; facets, the tag: and category: filters and the page's category. */
   function search(index, text, options) {
@@ -722,11 +763,9 @@
     var parsed = parseQuery(text, options.asYouType, index.limits);
     parsed.words = joinLetters(index, parsed.words);
     var filters = parsed.tags.length || parsed.categories.length;
-    var plans = [];
-    parsed.words.forEach(function (word) {
-      var alternatives = expand(index, word);
-      if (alternatives !== null) plans.push(alternatives);
-    });
+    var typed = parsed.words.map(function (word) { return expand(index, word); });
+    joinApart(index, parsed.words, typed);
+    var plans = typed.filter(function (alternatives) { return alternatives !== null; });
     var result = { hits: [], terms: {}, fallback: null, words: parsed.words };
     if (!plans.length && !filters) return result;
     var strict = Boolean(options.asYouType);
@@ -739,13 +778,14 @@
       result.fallback = "fuzzy";
     }
     if (!found.hits.length && plans.length) {
-      var corrected = [];
-      parsed.words.forEach(function (word) {
+      var fixed = parsed.words.map(function (word) {
         var term = index.lookup(word.text);
         var better = term === -1 && !index.variantsOf(word.text).length ? correct(index, word.text) : null;
-        var alternatives = expand(index, { text: better || word.text, prefix: word.prefix });
-        if (alternatives !== null) corrected.push(alternatives);
+        return { text: better || word.text, prefix: word.prefix };
       });
+      var corrected = fixed.map(function (word) { return expand(index, word); });
+      joinApart(index, fixed, corrected);
+      corrected = corrected.filter(function (alternatives) { return alternatives !== null; });
       found = run(index, parsed, corrected, true, false);
       if (found.hits.length) result.fallback = "fuzzy";
     }

@@ -362,6 +362,8 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "avgift": ("Avgift på fakturaer", "Mva beregnes på fakturaen, og mva trekkes fra."),
         "brukere": ("Behandle brukere", "Her sletter du brukere og endrer brukerens roller."),
         "flyt": ("Arbeidsflyter", "Du bruker knappen Slett for å slette en arbeidsflyt."),
+        "kundefaktura": ("Kundefaktura", "Slik lager du en kundefaktura."),
+        "lonn": ("Lønnsslipp", "Last ned lønnsslippen for måneden."),
     }
     folder = tmp_path / "kb" / "articles" / "nb"
     folder.mkdir(parents=True)
@@ -383,6 +385,8 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "mva": "mvarapport",  # a hyphenated word's parts are words of their own
         "slette bruker": "brukere",  # bruker stems as bruk (use), and is the stem of brukere (users)
         "send kopiier": "kopi",  # a misspelled word still counts, read as the word one letter off
+        "kunde faktura": "kundefaktura",  # typed apart, written as one
+        "lønn slipp": "lonn",  # ... with a linking s
     }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):
@@ -412,6 +416,7 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
         "uk": ("Pay by cheque", "A cheque from the data centre."),
         "center": ("Data center", "Where the data center is."),
         "cancel": ("Canceled orders", "Find the orders a customer canceled."),
+        "username": ("Change your username", "Your username is shown on the profile."),
     }
     folder = tmp_path / "kb" / "articles" / "en"
     folder.mkdir(parents=True)
@@ -423,13 +428,14 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
     out = Exporter(settings).build(tmp_path / "kb" / "build").out
     page.goto(url(out, "en/index.html"))
     load_index(page, "en")
-    queries = ["colour", "theme colour", "cheque", "check", "centre", "cancelled orders"]
+    queries = ["colour", "theme colour", "cheque", "check", "centre", "cancelled orders", "change user name"]
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('en', q))", queries)
     for query, found in zip(queries, offline, strict=True):
         server = [h.slug for h in service.search(SearchRequest(query, "en")).hits]
         assert sorted(server) == sorted(found), (query, server, found)
         assert server[:1] == found[:1], (query, server, found)
     assert offline[0] == ["color"] and offline[5][:1] == ["cancel"] and "uk" not in offline[3]
+    assert offline[6][:1] == ["username"]  # typed apart, written as one
     page.goto(url(out, "en/search/index.html", "colour"))
     page.wait_for_selector(RESULTS)
     assert page.locator(".result").count() == 1

@@ -146,6 +146,28 @@ def test_british_and_american_spellings_are_one_word(tmp_path: Path) -> None:
     )
 
 
+def test_words_typed_apart_find_the_word_the_articles_write_as_one(tmp_path: Path) -> None:
+    """``kunde faktura`` is ``kundefaktura`` (Norwegian compounds are often typed apart), ``lønn
+    slipp`` is ``lønnsslipp`` (with its linking s); an article writing the two words apart still
+    matches, but the one writing the compound comes first; never a typo."""
+    write(tmp_path, "kundefaktura", "Kundefaktura", "Slik lager du en kundefaktura.")
+    write(tmp_path, "kunde", "Kunder", "En kunde kan få en faktura eller en kreditnota.")
+    write(tmp_path, "lonn", "Lønnsslipp", "Last ned lønnsslippen for måneden.")
+    for n in range(3):
+        write(tmp_path, f"annet{n}", f"Kundekort {n}", "Kunden står på kundekortet.")
+    service = indexed_service(load_settings(tmp_path))
+    result = service.search(SearchRequest("kunde faktura", "nb"))
+    assert [h.slug for h in result.hits][:2] == ["kundefaktura", "kunde"]
+    assert result.fallback is None and result.suggestion is None
+    assert slugs(service, "lønn slipp")[:1] == ["lonn"]
+    english = tmp_path / "en"
+    write(english, "username", "Change your username", "Your username is shown on the profile.", "en")
+    write(english, "names", "Rename a report", "Give the report a new name.", "en")
+    service = indexed_service(load_settings(english))
+    assert slugs(service, "user name", "en") == ["username"]
+    assert slugs(service, "change user name", "en")[:1] == ["username"]
+
+
 def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
     """The summary is the author's own line about the article (its excerpt in every listing): a
     reader's word that only the summary has finds the article, ahead of a passing mention."""
