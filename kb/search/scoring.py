@@ -83,7 +83,7 @@ class Spelling:
         keyed = sorted((fold(w), w) for w in words)
         self.keys = [k for k, _w in keyed]
         self.words = [w for _k, w in keyed]
-        self._deletes: dict[str, list[str]] | None = None
+        self._deletes: tuple[npt.NDArray[np.int64], Ints] | None = None
         self._lock = threading.Lock()
 
     def prefixed(self, prefix: str, limit: int) -> list[str]:
@@ -105,32 +105,41 @@ class Spelling:
         for at in range(bisect.bisect_left(self.keys, key), len(self.keys)):
             yield self.keys[at], self.words[at]
 
-    def deletes(self) -> dict[str, list[str]]:
+    def deletes(self) -> tuple[npt.NDArray[np.int64], Ints]:
+        """The vocabulary's one-deletion neighbourhoods (symmetric delete), compact: the hash of
+        each folded variant, sorted, beside the index of its word (``self.words``). A dict of lists
+        held the same in 57 MB for Business Central's Norwegian words, per worker and language;
+        these two arrays take 4 MB. A hash collision only adds a candidate the edit distance drops."""
         with self._lock:
             if self._deletes is None:
-                table: dict[str, list[str]] = {}
-                for word in self.words:
+                hashes: list[int] = []
+                owners: list[int] = []
+                for at, (key, word) in enumerate(zip(self.keys, self.words, strict=True)):
                     if not 3 <= len(word) <= 30 or not word.isalpha() or word in self.ignored:
                         continue
-                    key = fold(word)
-                    for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
-                        table.setdefault(variant, []).append(word)
-                self._deletes = table
+                    variants = {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}
+                    hashes += map(hash, variants)
+                    owners += [at] * len(variants)
+                keys = np.array(hashes, dtype=np.int64)
+                order = np.argsort(keys, kind="stable")
+                self._deletes = (keys[order], np.array(owners, dtype=np.int32)[order])
             return self._deletes
 
     def corrections(self, word: str) -> list[tuple[int, str]]:
         """Words within two edits of ``word`` (compared folded), closest first, then most frequent;
         never an ignored (stop) word, never ``word`` itself."""
         key = fold(word)
-        table = self.deletes()
-        candidates: set[str] = set()
-        for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
-            candidates.update(table.get(variant, ()))
+        keys, owners = self.deletes()
+        wanted = np.array([hash(v) for v in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}])
+        starts = np.searchsorted(keys, wanted, side="left")
+        ends = np.searchsorted(keys, wanted, side="right")
+        found = {int(at) for start, end in zip(starts, ends, strict=True) for at in owners[start:end]}
         scored = []
-        for candidate in candidates:
+        for at in found:
+            candidate = self.words[at]
             if candidate == word:
                 continue
-            distance = levenshtein(key, fold(candidate), MAX_DISTANCE)
+            distance = levenshtein(key, self.keys[at], MAX_DISTANCE)
             if distance <= MAX_DISTANCE:
                 scored.append((distance, candidate))
         scored.sort(key=lambda item: (item[0], -self.df[item[1]], item[1]))
