@@ -205,6 +205,8 @@ def typed_forms(lang: str, written: str) -> tuple[str, ...]:
 
 def variant_table(lang: str, vocabulary: set[str] | frozenset[str]) -> dict[str, list[str]]:
     """For the offline index: each typed form with the words of ``vocabulary`` it means (sorted)."""
+    if not is_english(lang):
+        return {}
     table: dict[str, list[str]] = {}
     for written in vocabulary:
         for typed in typed_forms(lang, written):
