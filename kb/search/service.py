@@ -171,15 +171,16 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
 
 
 def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Words starting like a query word (or its stem), accents and hyphens ignored."""
-    heads = [
-        loose(w)
-        for w in dict.fromkeys(fold(pieces(w.lower())[0]) for w in words)
-        if len(w) >= MIN_PREFIX_SNIPPET
-    ]
-    if not heads:
+    """Words starting like a query word (or its stem), accents and hyphens ignored. A word that
+    starts like a shorter one adds nothing (a prefix's 40 expansions start like the prefix)."""
+    kept: list[str] = []
+    for head in sorted({fold(pieces(w.lower())[0]) for w in words if len(w) >= MIN_PREFIX_SNIPPET}):
+        if not kept or not head.startswith(kept[-1]):
+            kept.append(head)
+    if not kept:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(heads, key=len, reverse=True)) + r")[\w'’-]*")
+    heads = sorted((loose(h) for h in kept), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(heads) + r")[\w'’-]*")
 
 
 def folded_snippet(body: str, words: tuple[str, ...]) -> str:
