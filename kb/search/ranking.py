@@ -48,7 +48,7 @@ PHRASE_FACTOR = 0.3
 PHRASE_CANDIDATES = 40
 MIN_PART = 3
 DECOMPOUND_LANGUAGES = COMPOUNDING
-MIN_PART_APART = 2  # the shortest of two words typed apart that join to one (e post: apart, see joined_words)
+MIN_PART_APART = 2  # the shortest word of two typed apart that join (one letter: service.joined_words)
 LINKS = ("", "s", "e")  # the letters joining a Nordic compound's parts (lønnsslipp, varetelling)
 RARE_COMPOUND = 2  # a compound in at most this many articles is also matched by its parts
 GUESS_SCALE = 0.8  # an unknown word read as an inflection of a known stem, or a close longer word
@@ -207,7 +207,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
-    written = gen.postings("exact", exact).df or spelled
+    written = bool(gen.postings("exact", exact).df or spelled)
     close = close_spellings(gen, joined) if not written else []  # a typo?
     if close and joined.isalpha():
         best = misspelled(gen, plan, close)
@@ -249,9 +249,11 @@ def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) 
         joined = written_together(gen, words[at], words[at + 1])
         if joined is None:
             continue
-        stem = gen.analyse("body", joined) or joined
         pair = [plan for plan in plans[at : at + 2] if plan is not None]
-        alternative = Alternative(stem_terms(stem, joined), 1.0 / len(pair) if pair else 1.0)
+        if not pair:
+            continue
+        stem = gen.analyse("body", joined) or joined
+        alternative = Alternative(stem_terms(stem, joined), 1.0 / len(pair))
         for plan in pair:
             plan.primary.append(alternative)
             plan.misspelled = False

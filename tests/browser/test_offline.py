@@ -339,15 +339,32 @@ def test_chromium_is_the_debian_one() -> None:
     assert "--no-sandbox" in CHROMIUM_ARGS
 
 
+def exported(page: Any, tmp_path: Path, lang: str, articles: dict[str, tuple[str, str]]) -> tuple[Any, Path]:
+    """A knowledge base of ``articles`` (slug: title, body) in ``lang``, indexed for the server and
+    exported, its offline index loaded in ``page``: the server's search service and the export."""
+    from kb.content.config import load_settings
+    from tests.helpers import indexed_service
+
+    folder = tmp_path / "kb" / "articles" / lang
+    folder.mkdir(parents=True)
+    for slug, (title, body) in articles.items():
+        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
+        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
+    settings = load_settings(tmp_path / "kb")
+    service = indexed_service(settings)
+    out = Exporter(settings).build(tmp_path / "kb" / "build").out
+    page.goto(url(out, f"{lang}/index.html"))
+    load_index(page, lang)
+    return service, out
+
+
 def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any, tmp_path: Path) -> None:
     """A Nordic compound no article uses is split into two words they use; an unknown word is read
     as an inflection of a known stem or the start of a longer word, or a compound whose first part
     is unknown as its last part; a typo is left to "did you mean"; ``mva-rapporter`` is also ``mva``;
     ``bruker`` is also the stem of ``brukere``; a misspelled word in a longer query still counts.
     The offline search answers each as the server does."""
-    from kb.content.config import load_settings
     from kb.search.service import SearchRequest
-    from tests.helpers import indexed_service
 
     articles = {
         "telle": ("Telle lageret", "Tell hver vare på lageret og før opp telling i listen."),
@@ -365,16 +382,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "kundefaktura": ("Kundefaktura", "Slik lager du en kundefaktura."),
         "lonn": ("Lønnsslipp", "Last ned lønnsslippen for måneden."),
     }
-    folder = tmp_path / "kb" / "articles" / "nb"
-    folder.mkdir(parents=True)
-    for slug, (title, body) in articles.items():
-        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Hjelp\n---\n\n"
-        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
-    settings = load_settings(tmp_path / "kb")
-    service = indexed_service(settings)
-    out = Exporter(settings).build(tmp_path / "kb" / "build").out
-    page.goto(url(out, "nb/index.html"))
-    load_index(page, "nb")
+    service, out = exported(page, tmp_path, "nb", articles)
     queries = {
         "varetelling": "telle",
         "tidrapportering": "timer",
@@ -406,9 +414,7 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
 ) -> None:
     """``colour`` finds the article about ``color`` with no similar-spellings notice, ``cheque``
     finds ``check`` and ``check`` never ``cheque``, in the browser as on the server."""
-    from kb.content.config import load_settings
     from kb.search.service import SearchRequest
-    from tests.helpers import indexed_service
 
     articles = {
         "color": ("Change the color of the theme", "Pick a color for the header."),
@@ -418,16 +424,7 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
         "cancel": ("Canceled orders", "Find the orders a customer canceled."),
         "username": ("Change your username", "Your username is shown on the profile."),
     }
-    folder = tmp_path / "kb" / "articles" / "en"
-    folder.mkdir(parents=True)
-    for slug, (title, body) in articles.items():
-        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
-        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
-    settings = load_settings(tmp_path / "kb")
-    service = indexed_service(settings)
-    out = Exporter(settings).build(tmp_path / "kb" / "build").out
-    page.goto(url(out, "en/index.html"))
-    load_index(page, "en")
+    service, out = exported(page, tmp_path, "en", articles)
     queries = ["colour", "theme colour", "cheque", "check", "centre", "cancelled orders", "change user name"]
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('en', q))", queries)
     for query, found in zip(queries, offline, strict=True):
