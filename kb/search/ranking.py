@@ -244,14 +244,16 @@ def written_together(gen: Generation, first: str, second: str) -> str | None:
 def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) -> None:
     """Each pair of words typed apart that the articles write as one (``written_together``) also
     matches that word, in both words' plans at half weight each, so the one word counts once (an
-    ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then."""
+    ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then. An
+    ignored word may only come second, as the particle of a verb (``log in``, ``set up``): first,
+    it starts other words (``up date`` is no ``update``, ``in come`` no ``income``)."""
     for at in range(len(words) - 1):
+        if plans[at] is None:
+            continue
         joined = written_together(gen, words[at], words[at + 1])
         if joined is None:
             continue
         pair = [plan for plan in plans[at : at + 2] if plan is not None]
-        if not pair:
-            continue
         stem = gen.analyse("body", joined) or joined
         alternative = Alternative(stem_terms(stem, joined), 1.0 / len(pair))
         for plan in pair:

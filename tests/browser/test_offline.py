@@ -423,9 +423,12 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
         "center": ("Data center", "Where the data center is."),
         "cancel": ("Canceled orders", "Find the orders a customer canceled."),
         "username": ("Change your username", "Your username is shown on the profile."),
+        "update": ("Update the app", "Install the update."),
+        "date": ("Date format", "Choose a date format."),
     }
     service, out = exported(page, tmp_path, "en", articles)
     queries = ["colour", "theme colour", "cheque", "check", "centre", "cancelled orders", "change user name"]
+    queries += ["set up date format"]
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('en', q))", queries)
     for query, found in zip(queries, offline, strict=True):
         server = [h.slug for h in service.search(SearchRequest(query, "en")).hits]
@@ -433,6 +436,7 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
         assert server[:1] == found[:1], (query, server, found)
     assert offline[0] == ["color"] and offline[5][:1] == ["cancel"] and "uk" not in offline[3]
     assert offline[6][:1] == ["username"]  # typed apart, written as one
+    assert offline[7] == ["date"]  # but up date is no update
     page.goto(url(out, "en/search/index.html", "colour"))
     page.wait_for_selector(RESULTS)
     assert page.locator(".result").count() == 1

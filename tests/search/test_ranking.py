@@ -166,6 +166,10 @@ def test_words_typed_apart_find_the_word_the_articles_write_as_one(tmp_path: Pat
     service = indexed_service(load_settings(english))
     assert slugs(service, "user name", "en") == ["username"]
     assert slugs(service, "change user name", "en")[:1] == ["username"]
+    write(english, "update", "Update the app", "Install the update.", "en")
+    write(english, "date", "Date format", "Choose a date format.", "en")
+    service = indexed_service(load_settings(english))
+    assert slugs(service, "set up date format", "en") == ["date"]  # up date is no update
 
 
 def test_the_summary_is_searched_like_the_keywords(tmp_path: Path) -> None:
