@@ -245,10 +245,11 @@ def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) 
     """Each pair of words typed apart that the articles write as one (``written_together``) also
     matches that word, in both words' plans at half weight each, so the one word counts once (an
     ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then. An
-    ignored word may only come second, as the particle of a verb (``log in``, ``set up``): first,
-    it starts other words (``up date`` is no ``update``, ``in come`` no ``income``)."""
+    ignored word may only come second, as the particle of an English verb (``log in``, ``set
+    up``): first, it starts other words (``up date`` is no ``update``, ``in come`` no ``income``);
+    in nb/nn/sv/da, where such verbs are written apart, it ends them (``lønn som``: ``lønnsom``)."""
     for at in range(len(words) - 1):
-        if plans[at] is None:
+        if plans[at] is None or (plans[at + 1] is None and gen.lang in DECOMPOUND_LANGUAGES):
             continue
         joined = written_together(gen, words[at], words[at + 1])
         if joined is None:

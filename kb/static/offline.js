@@ -742,11 +742,11 @@
   }
 
   /* Each such pair also matches the one word, in both words' plans at half weight each (an
-     ignored word has none: then at full weight), never a typo then; an ignored word only second
-     (log in, set up; up date is no update): ranking.join_apart. */
+     ignored word has none: then at full weight), never a typo then; an ignored word only second,
+     and in English only (log in; up date is no update, lønn som no lønnsom): ranking.join_apart. */
   function joinApart(index, words, typed) {
     for (var at = 0; at + 1 < words.length; at++) {
-      if (typed[at] === null) continue;
+      if (typed[at] === null || (typed[at + 1] === null && index.limits.decompound)) continue;
       var term = writtenTogether(index, words[at], words[at + 1]);
       if (term < 0) continue;
       var pair = [typed[at], typed[at + 1]].filter(function (p) { return p !== null; });

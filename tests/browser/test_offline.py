@@ -381,6 +381,8 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "flyt": ("Arbeidsflyter", "Du bruker knappen Slett for å slette en arbeidsflyt."),
         "kundefaktura": ("Kundefaktura", "Slik lager du en kundefaktura."),
         "lonn": ("Lønnsslipp", "Last ned lønnsslippen for måneden."),
+        "lonnsom": ("Lønnsom drift", "Slik blir driften lønnsom."),
+        "utbetaling": ("Utbetale lønn", "Lønn utbetales hver måned."),
     }
     service, out = exported(page, tmp_path, "nb", articles)
     queries = {
@@ -395,6 +397,7 @@ def test_words_no_article_uses_are_split_and_guessed_as_on_the_server(page: Any,
         "send kopiier": "kopi",  # a misspelled word still counts, read as the word one letter off
         "kunde faktura": "kundefaktura",  # typed apart, written as one
         "lønn slipp": "lonn",  # ... with a linking s
+        "lønn som": "utbetaling",  # but "som" is ignored: no lønnsom
     }
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('nb', q))", list(queries))
     for (query, expected), found in zip(queries.items(), offline, strict=True):

@@ -160,6 +160,10 @@ def test_words_typed_apart_find_the_word_the_articles_write_as_one(tmp_path: Pat
     assert [h.slug for h in result.hits][:2] == ["kundefaktura", "kunde"]
     assert result.fallback is None and result.suggestion is None
     assert slugs(service, "lønn slipp")[:1] == ["lonn"]
+    write(tmp_path, "lonnsom", "Lønnsom drift", "Slik blir driften lønnsom.")
+    write(tmp_path, "utbetaling", "Utbetale lønn", "Lønn utbetales hver måned.")
+    service = indexed_service(load_settings(tmp_path))
+    assert "lonnsom" not in slugs(service, "lønn som")  # "som" is ignored: no lønnsom
     english = tmp_path / "en"
     write(english, "username", "Change your username", "Your username is shown on the profile.", "en")
     write(english, "names", "Rename a report", "Give the report a new name.", "en")
