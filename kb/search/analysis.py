@@ -24,7 +24,7 @@ from whoosh.analysis import (
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
 from kb.i18n import stemmer_language
-from kb.search.words import COMPOUNDING, TOKEN_PATTERN, fold, pieces, stemmed_pieces
+from kb.search.words import COMPOUNDING, TOKEN_PATTERN, fold, has_joiner, pieces, stemmed_pieces
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,10 @@ class HyphenFilter(Filter):  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            text = token.text
-            if "-" not in text and "'" not in text and "’" not in text:
+            if not has_joiner(token.text):
                 yield token
                 continue
-            for piece in pieces(text):
+            for piece in pieces(token.text):
                 token.text = piece
                 yield token
 
@@ -68,7 +67,7 @@ class JoinFilter(Filter):  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            if "-" in token.text or "'" in token.text or "’" in token.text:
+            if has_joiner(token.text):
                 token.text = pieces(token.text)[0]
             yield token
 
@@ -82,7 +81,7 @@ class PartsFilter(Filter):  # type: ignore[misc]
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            if "-" not in token.text and "'" not in token.text and "’" not in token.text:
+            if not has_joiner(token.text):
                 yield token
                 continue
             for piece in stemmed_pieces(token.text, self.parts):

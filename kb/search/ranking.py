@@ -108,6 +108,12 @@ def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
     return tuple(terms)
 
 
+def written_terms(gen: Generation, word: str) -> tuple[Term, ...]:
+    """The primary terms of a word the articles write: its stem (the word itself where the stemmed
+    fields ignore it) and its exact form."""
+    return stem_terms(gen.analyse("body", word) or word, word)
+
+
 def importance(gen: Generation, df: int) -> float:
     """An idf: how much a word with ``df`` articles tells (a word no article has, the most)."""
     return float(math.log(1.0 + (gen.live_count - df + 0.5) / (df + 0.5)) ** IMPORTANCE_POWER)
@@ -190,9 +196,9 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
     df = stem_df(gen, stem) or gen.postings("exact", exact).df
     spelled = written_variants(gen, joined)
     for variant in spelled:  # the same word in the other English: as the word itself
-        variant_stem = gen.analyse("body", variant) or variant
-        plan.primary.append(Alternative(stem_terms(variant_stem, variant)))
-        df = max(df, stem_df(gen, variant_stem) or gen.postings("exact", variant).df)
+        terms = written_terms(gen, variant)
+        plan.primary.append(Alternative(terms))
+        df = max(df, stem_df(gen, terms[0][1]) or gen.postings("exact", variant).df)
     unknown = not df and not known(gen, joined)
     if not df and not unknown:  # typed without the accents the articles write (bokfora: bokföra)
         df = accented(gen, plan, joined)
@@ -200,10 +206,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
     if gen.lang in DECOMPOUND_LANGUAGES and len(joined) >= 2 * MIN_PART and (unknown or df <= RARE_COMPOUND):
         split = split_compound(gen, joined)
         if split is not None:
-            parts = []
-            for part in split:
-                part_stem = gen.analyse("body", part) or part
-                parts.append(stem_terms(part_stem, part))
+            parts = [written_terms(gen, part) for part in split]
             plan.primary.append(Alternative(parts[0] + parts[1], DECOMPOUND_SCALE, tuple(parts)))
             if unknown:
                 df = min(gen.postings("exact", p).df for p in split)
@@ -219,8 +222,7 @@ def word_plan(gen: Generation, word: str, synonyms: dict[str, tuple[str, ...]]) 
         if split is None and gen.lang in DECOMPOUND_LANGUAGES:
             head = compound_head(gen, joined)
             if head is not None:
-                terms = stem_terms(gen.analyse("body", head) or head, head)
-                plan.primary.append(Alternative(terms, GUESS_SCALE))
+                plan.primary.append(Alternative(written_terms(gen, head), GUESS_SCALE))
                 df = max(df, gen.postings("exact", head).df)
     plan.importance = importance(gen, df)
     return plan
@@ -255,8 +257,7 @@ def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) 
         if joined is None:
             continue
         pair = [plan for plan in plans[at : at + 2] if plan is not None]
-        stem = gen.analyse("body", joined) or joined
-        alternative = Alternative(stem_terms(stem, joined), 1.0 / len(pair))
+        alternative = Alternative(written_terms(gen, joined), 1.0 / len(pair))
         for plan in pair:
             plan.primary.append(alternative)
             plan.misspelled = False
@@ -324,8 +325,7 @@ def guess(gen: Generation, plan: WordPlan, word: str, compound: bool = False) ->
             best = df
             break
     for longer in gen.spelling().prefixed(word, MAX_GUESSES):
-        stem = gen.analyse("body", longer) or longer
-        terms = stem_terms(stem, longer)
+        terms = written_terms(gen, longer)
         if len(longer) - len(word) <= CLOSE_LONGER:
             plan.primary.append(Alternative(terms, GUESS_SCALE))
             best = max(best, gen.postings("exact", longer).df)
@@ -362,8 +362,7 @@ def expansion_plan(gen: Generation, text: str, words: list[str], compound: list[
     plan = WordPlan(text)
     best_df = 0
     for word in words:
-        stem = gen.analyse("body", word) or word
-        plan.primary.append(Alternative(stem_terms(stem, word)))
+        plan.primary.append(Alternative(written_terms(gen, word)))
         best_df = max(best_df, gen.postings("exact", word).df)
     for tail in compound:
         plan.secondary.append(Alternative((("compound", tail, COMPOUND_BOOST),)))

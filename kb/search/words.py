@@ -35,10 +35,15 @@ def strip_invisible(text: str) -> str:
     return text.translate(INVISIBLE) if _INVISIBLE_FOUND.search(text) else text
 
 
+def has_joiner(word: str) -> bool:
+    """Whether a token holds a hyphen or an apostrophe (a fast check before ``pieces``)."""
+    return "-" in word or "'" in word or "’" in word
+
+
 def pieces(word: str) -> tuple[str, ...]:
     """A token as the exact field holds it: a hyphenated word joined, then its parts (``e-post``
     gives ``epost``, ``e``, ``post``); any other word alone."""
-    if "-" not in word and "'" not in word and "’" not in word:
+    if not has_joiner(word):
         return (word,)
     parts = [p for p in WORD_JOINERS.split(word) if p]
     return ("".join(parts), *parts)
