@@ -24,7 +24,18 @@ from whoosh.analysis import (
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 
 from kb.i18n import stemmer_language
-from kb.search.words import COMPOUNDING, TOKEN_PATTERN, fold, has_joiner, pieces, stemmed_pieces
+from kb.search.words import (
+    COMPOUNDING,
+    TOKEN_PATTERN,
+    fold,
+    has_joiner,
+    has_single,
+    is_pair,
+    is_single,
+    pieces,
+    stemmed_pieces,
+    token_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +46,8 @@ log = logging.getLogger(__name__)
 # 9: positions kept only in title and body; the folded field analyses only non-ASCII words.
 # 10: the parts of a hyphenated word of words (mva-rapporter) in the main fields too, not e-post's.
 # 11: the summary indexed with the keywords.
-ANALYSIS_VERSION = 11
+# 12: a Han ideograph or hiragana is a word of its own; words go on through combining marks (Hindi).
+ANALYSIS_VERSION = 12
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
 MIN_SUFFIX_WORD = 7
@@ -127,6 +139,55 @@ class SuffixFilter(Filter):  # type: ignore[misc]
                 yield token
 
 
+class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
+    """Whoosh's ``RegexTokenizer`` over ``TOKEN_PATTERN``, with the pairs of Chinese or Japanese
+    characters written side by side as words too (``kb.search.words.token_matches``)."""
+
+    def __init__(self) -> None:
+        super().__init__(TOKEN_PATTERN)
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        if not kwargs.get("tokenize", True) or not has_single(value):
+            yield from super().__call__(value, **kwargs)
+            return
+        positions, chars = kwargs.get("positions", False), kwargs.get("chars", False)
+        start_pos, start_char = kwargs.get("start_pos", 0), kwargs.get("start_char", 0)
+        token = Token(
+            positions, chars, removestops=kwargs.get("removestops", True), mode=kwargs.get("mode", "")
+        )
+        position = start_pos - 1
+        for text, start, end in token_matches(value):
+            paired = len(text) == 2 and is_pair(text)
+            position += 0 if paired else 1
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if kwargs.get("keeporiginal"):
+                token.original = text
+            if positions:
+                token.pos = position - 1 if paired else position  # a pair where its first character is
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class StopWordFilter(StopFilter):  # type: ignore[misc]
+    """Whoosh's ``StopFilter`` (stop words and one-letter words dropped), keeping the words of one
+    character Chinese and Japanese are written in (``kb.search.words.is_single``)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        position = None
+        for token in tokens:
+            text = token.text
+            if (len(text) >= self.min or is_single(text)) and text not in self.stops:
+                if self.renumber and token.positions:
+                    position = token.pos if position is None else position + 1
+                    token.pos = position
+                token.stopped = False
+                yield token
+            elif not token.removestops:
+                token.stopped = True
+                yield token
+
+
 def stopwords(lang: str) -> frozenset[str]:
     """The words the language's analyzer drops (none where Whoosh has no list)."""
     code = stemmer_language(lang)
@@ -134,14 +195,14 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 def _base(lang: str, hyphens: Filter) -> Any:
-    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | hyphens
-    return chain | StopFilter(stoplist=stopwords(lang), minsize=2)
+    chain = WordTokenizer() | LowercaseFilter() | hyphens
+    return chain | StopWordFilter(stoplist=stopwords(lang), minsize=2)
 
 
 @cache
 def exact_analyzer(lang: str) -> Analyzer:
     """Lowercased words, no stemming, hyphenated words joined: exact forms, spelling and prefixes."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | JoinFilter()
+    return WordTokenizer() | LowercaseFilter() | JoinFilter()
 
 
 def _stemmed(lang: str, hyphens: Filter) -> Analyzer:

@@ -18,7 +18,7 @@ MIN_PREFIX = 2
 FILTER_FIELDS = ("category", "author", "tag", "after", "before", "date")
 CHUNK = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
 # A word of the index (``kb.search.words``), with the query syntax around it: ``*`` and ``~``.
-WORD = re.compile(r"\*?" + TOKEN_PATTERN.pattern + r"\*?(?:~\d?)?", re.UNICODE)
+WORD = re.compile(r"\*?(?:" + TOKEN_PATTERN.pattern + r")\*?(?:~\d?)?", re.UNICODE)
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 

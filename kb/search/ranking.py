@@ -25,7 +25,7 @@ import numpy as np
 
 from kb.search.scoring import Floats, Generation
 from kb.search.variants import variants
-from kb.search.words import COMPOUNDING, fold, pieces
+from kb.search.words import COMBINING_MARK, COMPOUNDING, MARK, fold, has_single, is_pair, is_single, pieces
 
 Term = tuple[str, str, float]  # field, term, boost
 PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
@@ -110,7 +110,9 @@ def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
 
 def written_terms(gen: Generation, word: str) -> tuple[Term, ...]:
     """The primary terms of a word the articles write: its stem (the word itself where the stemmed
-    fields ignore it) and its exact form."""
+    fields ignore it) and its exact form; two Chinese or Japanese characters as they are (地图)."""
+    if is_pair(word):
+        return stem_terms(word, word)
     return stem_terms(gen.analyse("body", word) or word, word)
 
 
@@ -234,6 +236,8 @@ def written_together(gen: Generation, first: str, second: str) -> str | None:
     ``s`` or ``e`` (``lønn slipp``: ``lønnsslipp``); None when the articles do not, or the word is
     one search ignores."""
     a, b = pieces(first)[0], pieces(second)[0]
+    if is_pair(a + b):  # two characters the articles write side by side (编, 辑: 编辑)
+        return a + b if gen.postings("exact", a + b).df else None
     if len(a) < MIN_PART_APART or len(b) < MIN_PART_APART or not (a + b).isalpha():
         return None
     for link in LINKS if gen.lang in DECOMPOUND_LANGUAGES else ("",):
@@ -243,24 +247,34 @@ def written_together(gen: Generation, first: str, second: str) -> str | None:
     return None
 
 
-def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) -> None:
+def join_apart(
+    gen: Generation, words: list[str], plans: list[WordPlan | None], synonyms: dict[str, tuple[str, ...]]
+) -> None:
     """Each pair of words typed apart that the articles write as one (``written_together``) also
     matches that word, in both words' plans at half weight each, so the one word counts once (an
     ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then. An
     ignored word may only come second, as the particle of an English verb (``log in``, ``set
     up``): first, it starts other words (``up date`` is no ``update``, ``in come`` no ``income``);
-    in nb/nn/sv/da, where such verbs are written apart, it ends them (``lønn som``: ``lønnsom``)."""
+    in nb/nn/sv/da, where such verbs are written apart, it ends them (``lønn som``: ``lønnsom``).
+    Two Chinese or Japanese characters are such a pair, and their synonyms the pair's."""
     for at in range(len(words) - 1):
         if plans[at] is None or (plans[at + 1] is None and gen.lang in DECOMPOUND_LANGUAGES):
             continue
-        joined = written_together(gen, words[at], words[at + 1])
-        if joined is None:
-            continue
         pair = [plan for plan in plans[at : at + 2] if plan is not None]
-        alternative = Alternative(written_terms(gen, joined), 1.0 / len(pair))
+        alternatives = []
+        joined = written_together(gen, words[at], words[at + 1])
+        if joined is not None:
+            alternatives.append(Alternative(written_terms(gen, joined), 1.0 / len(pair)))
+        characters = words[at] + words[at + 1]
+        if is_pair(characters):  # a two-character word's synonyms (编辑: 修改)
+            for synonym in synonyms.get(characters, ()):
+                terms = written_terms(gen, synonym) if is_pair(synonym) else None
+                found = synonym_alternative(gen, synonym) if terms is None else Alternative(terms)
+                if found is not None:
+                    alternatives.append(Alternative(found.terms, SYNONYM_SCALE / len(pair)))
         for plan in pair:
-            plan.primary.append(alternative)
-            plan.misspelled = False
+            plan.primary.extend(alternatives)
+            plan.misspelled = plan.misspelled and not alternatives
 
 
 def accented(gen: Generation, plan: WordPlan, word: str) -> int:
@@ -343,7 +357,7 @@ def synonyms_of(
         return synonyms[word]
     found: list[str] = []
     for key, others in synonyms.items():
-        if gen.analyse("body", key) == stem:
+        if not has_single(key) and gen.analyse("body", key) == stem:  # 编辑 is a pair's, not 编's
             found.extend(o for o in others if o not in found)
     return tuple(found)
 
@@ -454,15 +468,28 @@ ACCENTED = {"a": "aåäáàâ", "o": "oøöóòô", "e": "eéèêë", "u": "uü�
 
 def loose(word: str) -> str:
     """A regex for a folded word in lowercased text: each letter with its accented forms, hyphens
-    allowed between letters (``epost`` matches ``e-post``, ``soppel`` matches ``søppel``)."""
-    letters = [f"[{ACCENTED[c]}]" if c in ACCENTED else re.escape(c) for c in word]
+    allowed between letters (``epost`` matches ``e-post``, ``soppel`` matches ``søppel``), and the
+    marks folding drops after a letter of another script (a virama: ``हिनदी`` matches ``हिन्दी``)."""
+    letters = [
+        f"[{ACCENTED[c]}]" if c in ACCENTED else re.escape(c) + ("" if c.isascii() else f"{COMBINING_MARK}*")
+        for c in word
+    ]
     return "-?".join(letters)
 
 
 def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
-    """Adjacent query words in stored text (each word's first letters), for the phrase bonus."""
-    heads = [loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]) for w in words if len(w) >= 2]
+    """Adjacent query words in stored text (each word's first letters), for the phrase bonus; a
+    Chinese or Japanese character next to the one after it, with no space between (地图 of 地, 图)."""
+    heads = [
+        (is_single(w), re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]))
+        for w in words
+        if len(w) >= 2 or is_single(w)
+    ]
     if len(heads) < 2:
         return None
-    pairs = [rf"\b{a}\w*[\s\-]+{b}" for a, b in itertools.pairwise(heads)]
+    rest = rf"(?:\w|{MARK})*"
+    pairs = [
+        rf"{a}\s*{b}" if single_a else rf"\b{a}{rest}" + (rf"\s*{b}" if single_b else rf"[\s\-]+{b}")
+        for (single_a, a), (single_b, b) in itertools.pairwise(heads)
+    ]
     return re.compile("|".join(pairs))

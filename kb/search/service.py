@@ -40,7 +40,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import fold, pieces
+from kb.search.words import MARK, fold, has_single, is_single, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -171,16 +171,20 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
 
 
 def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Words starting like a query word (or its stem), accents and hyphens ignored. A word that
-    starts like a shorter one adds nothing (a prefix's 40 expansions start like the prefix)."""
+    """Words starting like a query word (or its stem), accents and hyphens ignored; a Chinese or
+    Japanese character alone. A word that starts like a shorter one adds nothing (a prefix's 40
+    expansions start like the prefix)."""
     kept: list[str] = []
-    for head in sorted({fold(pieces(w.lower())[0]) for w in words if len(w) >= MIN_PREFIX_SNIPPET}):
+    forms = {fold(pieces(w.lower())[0]) for w in words if len(w) >= MIN_PREFIX_SNIPPET or has_single(w)}
+    for head in sorted(forms):
         if not kept or not head.startswith(kept[-1]):
             kept.append(head)
     if not kept:
         return None
-    heads = sorted((loose(h) for h in kept), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(heads) + r")[\w'’-]*")
+    singles = [re.escape(h) for h in kept if has_single(h)]  # 编 or 编辑: as they are, anywhere
+    heads = [loose(h) for h in sorted((h for h in kept if not has_single(h)), key=len, reverse=True)]
+    found = [rf"(?<!\w)(?:{'|'.join(heads)})(?:[\w'’-]|{MARK})*"] if heads else []
+    return re.compile("|".join(found + singles))
 
 
 def folded_snippet(body: str, words: tuple[str, ...]) -> str:
@@ -196,13 +200,19 @@ def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     start = max(0, first.start() - 60)
     start = body.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
-    parts, position = [], start
+    spans: list[list[int]] = []
     for match in pattern.finditer(searched, first.start(), end):
         if match.end() > end:
             continue
-        text = html.escape(body[match.start() : match.end()])
-        parts += [html.escape(body[position : match.start()]), f'<mark class="match term0">{text}</mark>']
-        position = match.end()
+        if spans and spans[-1][1] == match.start():  # characters next to each other: one mark (编辑)
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    parts, position = [], start
+    for low, high in spans:
+        text = html.escape(body[low:high])
+        parts += [html.escape(body[position:low]), f'<mark class="match term0">{text}</mark>']
+        position = high
     parts.append(html.escape(body[position:end]))
     text = " ".join("".join(parts).split())
     return ("… " if start else "") + text + (" …" if end < len(body) else "")
@@ -241,14 +251,16 @@ def _mask(gen: Generation, query: wq.Query) -> np.ndarray:
 
 
 def joined_words(gen: Generation, words: tuple[str, ...]) -> tuple[str, ...]:
-    """``e post`` typed apart as the one word ``epost`` when the articles use it so."""
+    """``e post`` typed apart as the one word ``epost`` when the articles use it so (a Chinese or
+    Japanese character is a word of its own: its pairs are ``ranking.join_apart``'s)."""
     out: list[str] = []
     skip = False
     for i, word in enumerate(words):
         if skip:
             skip = False
             continue
-        if len(word) == 1 and i + 1 < len(words) and gen.postings("exact", word + words[i + 1]).df:
+        joins = len(word) == 1 and i + 1 < len(words) and not is_single(word)
+        if joins and gen.postings("exact", word + words[i + 1]).df:
             out.append(word + words[i + 1])
             skip = True
         else:
@@ -284,7 +296,7 @@ def build_plan(
     """The word plans of a query: words (stop words left out), prefixes, fuzzy words, phrases."""
     plain = joined_words(gen, parsed.words)
     typed = [word_plan(gen, word, synonyms) for word in plain]
-    ranking.join_apart(gen, list(plain), typed)
+    ranking.join_apart(gen, list(plain), typed, synonyms)
     words: list[WordPlan] = [plan for plan in typed if plan is not None]
     for prefix in parsed.prefixes:
         words.append(prefix_plan(gen, prefix))

@@ -13,7 +13,7 @@ from pathlib import Path
 from kb.content.frontmatter import as_list, compose_mapping
 from kb.errors import ContentError, Problems
 from kb.i18n import _
-from kb.search.words import TOKEN_PATTERN, pieces, strip_invisible
+from kb.search.words import TOKEN_PATTERN, is_single, pieces, strip_invisible
 from kb.settings import Settings
 
 Table = dict[str, tuple[str, ...]]
@@ -27,8 +27,24 @@ def synonyms_path(settings: Settings, lang: str) -> Path:
 
 
 def normal(text: str) -> str:
-    """A synonym as queries see it: lowercased words, hyphenated ones joined, single spaces."""
-    return " ".join(pieces(w.lower())[0] for w in TOKEN_PATTERN.findall(strip_invisible(text)))
+    """A synonym as queries see it: lowercased words, hyphenated ones joined, single spaces; Chinese
+    or Japanese characters written side by side stay one word (编辑)."""
+    found: list[str] = []
+    end = -1
+    for match in TOKEN_PATTERN.finditer(strip_invisible(text)):
+        word = pieces(match.group().lower())[0]
+        if found and match.start() == end and is_single(word) and is_single(found[-1][-1]):
+            found[-1] += word
+        else:
+            found.append(word)
+        end = match.end()
+    return " ".join(found)
+
+
+def too_long(word: str) -> bool:
+    """Chinese or Japanese characters longer than a pair: a query matches its characters one by one
+    and side by side in twos (``kb.search.words.token_matches``), so such a synonym is never met."""
+    return len(word) > 2 and all(is_single(c) for c in word)
 
 
 def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
@@ -52,6 +68,11 @@ def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
         others = [normal(v) for v in values]
         if not others or not all(others):
             problems.add(path, line, _("{key!r} needs a list of words, like [a, b]").format(key=key))
+            continue
+        longer = [w for w in (word, *others) if too_long(w)]
+        if longer:
+            message = _("a Chinese or Japanese synonym must be one or two characters, not {value!r}")
+            problems.add(path, line, message.format(value=longer[0]))
             continue
         phrases = [v for v, o in zip(values, others, strict=True) if " " in o]
         if phrases:

@@ -13,8 +13,79 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 
+# Han ideographs and hiragana are words of one character each, as Unicode's word boundaries
+# (UAX #29) and Lucene's standard tokenizer read them: Chinese and Japanese leave no spaces between
+# words, so a run of them would otherwise be one "word" no reader ever types (地图编辑 finds 编辑).
+SINGLE_RANGES = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+SINGLE_CHAR = f"[{SINGLE_RANGES}]"  # a word of one character (Han, hiragana)
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regex character class body for sorted code points, as ranges."""
+    parts: list[str] = []
+    start = previous = -2
+    for code in [*codes, -2]:
+        if code == previous + 1:
+            previous = code
+            continue
+        if start >= 0:
+            parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(previous)) if previous > start else ""))
+        start = previous = code
+    return "".join(parts)
+
+
+def _marks() -> tuple[str, str]:
+    """The combining marks of the Basic Multilingual Plane that ``\\w`` leaves out (vowel signs,
+    viramas, accents), and those of them accent folding drops (canonical combining class above 0)."""
+    marks = [c for c in range(0x10000) if unicodedata.category(chr(c))[0] == "M" and not chr(c).isalnum()]
+    return _char_class(marks), _char_class([c for c in marks if unicodedata.combining(chr(c))])
+
+
+_MARKS, _COMBINING = _marks()
+# A character of a word: ``\\w`` without the one-character words. Python's ``\\w`` leaves out
+# combining marks, which cut Hindi, Marathi, Telugu and Malayalam words at every vowel sign and
+# virama (हिन्दी was ह, न, द), so a word goes on through marks. Only the marks of the Basic
+# Multilingual Plane: a class with code points beyond it made ``re`` tokenise 7x slower (historic
+# scripts' marks are all there is beyond). ``kb/static/offline.js`` writes ``\\p{M}``.
+WORD_CHAR = f"[^\\W{SINGLE_RANGES}]"
+MARK = f"[{_MARKS}]"
+COMBINING_MARK = f"[{_COMBINING}]"  # a mark accent folding drops (an accent, a virama)
+_WORD = f"{WORD_CHAR}+(?:{MARK}+{WORD_CHAR}*)*"  # unrolled: as fast as \\w+ where there are no marks
 # Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
-TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+TOKEN_PATTERN = re.compile(f"{_WORD}(?:[-'’]{_WORD})*|{SINGLE_CHAR}")
+_SINGLE_FOUND = re.compile(SINGLE_CHAR)
+
+
+def is_single(word: str) -> bool:
+    """Whether ``word`` is a one-character word (a Han ideograph, a hiragana)."""
+    return len(word) == 1 and _SINGLE_FOUND.match(word) is not None
+
+
+def is_pair(word: str) -> bool:
+    """Whether ``word`` is two one-character words written side by side (地图), as ``tokens`` adds."""
+    return len(word) == 2 and _SINGLE_FOUND.fullmatch(word[0]) is not None and is_single(word[1])
+
+
+def has_single(text: str) -> bool:
+    """Whether ``text`` holds a one-character word (a fast check before ``tokens``' pairs)."""
+    return _SINGLE_FOUND.search(text) is not None
+
+
+def token_matches(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each token of ``text`` with where it starts and ends: ``TOKEN_PATTERN``'s words, and after two
+    one-character words written side by side, the two as one (地图: 地, 图, 地图), as Lucene's CJK
+    analysis adds its bigrams to the characters; a query's characters typed together match the
+    articles that write them together first (``kb.search.ranking.join_apart``)."""
+    before, end = "", -1
+    for match in TOKEN_PATTERN.finditer(text):
+        word = match.group()
+        yield word, match.start(), match.end()
+        if before and match.start() == end and is_single(word):
+            yield before + word, match.start() - 1, match.end()
+        before = word if is_single(word) else ""
+        end = match.end()
+
+
 WORD_JOINERS = re.compile(r"[-'’]")
 # Soft hyphens and zero-width characters, pasted from word processors, sit inside words: removed,
 # not turned into spaces, so "pass\u00adord" is "passord" in queries and in the index alike.
@@ -61,7 +132,10 @@ def stemmed_pieces(word: str, parts: bool) -> tuple[str, ...]:
 
 
 def words(text: str) -> list[str]:
-    """The lowercased tokens of ``text``, hyphenated words whole."""
+    """The lowercased tokens of ``text``, hyphenated words whole, and the pairs of characters
+    written side by side where the text has Chinese or Japanese (``token_matches``)."""
+    if has_single(text):
+        return [word.lower() for word, _start, _end in token_matches(text)]
     return [match.lower() for match in TOKEN_PATTERN.findall(text)]
 
 

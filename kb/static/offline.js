@@ -14,7 +14,17 @@
 (function () {
   "use strict";
 
-  var TOKEN = /[\p{L}\p{N}_]+(?:[-'’][\p{L}\p{N}_]+)*/gu;
+  /* kb.search.words.TOKEN_PATTERN: a Han ideograph or hiragana is a word of its own (Chinese and
+     Japanese leave no spaces); other words go on through combining marks (Hindi's vowel signs). */
+  var SINGLE = "\\u3040-\\u309f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}";
+  var WORD_CHAR = "(?:[^\\P{L}" + SINGLE + "]|[\\p{N}_])";
+  var WORD = WORD_CHAR + "+(?:\\p{M}+" + WORD_CHAR + "*)*";
+  var TOKEN = new RegExp(WORD + "(?:[-'’]" + WORD + ")*|[" + SINGLE + "]", "gu");
+  var SINGLE_WORD = new RegExp("^[" + SINGLE + "]$", "u");
+
+  function isSingle(word) {
+    return SINGLE_WORD.test(word);
+  }
   var SPLIT = /[-'’]/;
   var FOLDING = { "æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d" };
   var STOP = -2;
@@ -719,7 +729,8 @@
     var out = [];
     for (var i = 0; i < words.length; i++) {
       var next = words[i + 1];
-      if (words[i].text.length === 1 && next && index.lookup(words[i].text + next.text) >= 0) {
+      if (words[i].text.length === 1 && !isSingle(words[i].text) && next &&
+          index.lookup(words[i].text + next.text) >= 0) {
         out.push({ text: words[i].text + next.text, prefix: next.prefix });
         i++;
       } else out.push(words[i]);
@@ -732,7 +743,9 @@
      -1, as the server's ranking.written_together. */
   function writtenTogether(index, first, second) {
     var a = joined(first.text), b = joined(second.text);
-    if (first.prefix || second.prefix || a.length < 2 || b.length < 2 || !/^\p{L}+$/u.test(a + b)) return -1;
+    if (first.prefix || second.prefix) return -1;
+    if (isSingle(a) && isSingle(b)) return index.lookup(a + b);  /* 编, 辑: 编辑, written side by side */
+    if (a.length < 2 || b.length < 2 || !/^\p{L}+$/u.test(a + b)) return -1;
     var links = index.limits.decompound ? ["", "s", "e"] : [""];
     for (var i = 0; i < links.length; i++) {
       var term = index.lookup(a + links[i] + b);
@@ -743,16 +756,26 @@
 
   /* Each such pair also matches the one word, in both words' plans at half weight each (an
      ignored word has none: then at full weight), never a typo then; an ignored word only second,
-     and in English only (log in; up date is no update, lønn som no lønnsom): ranking.join_apart. */
+     and in English only (log in; up date is no update, lønn som no lønnsom): ranking.join_apart.
+     Two Chinese or Japanese characters are such a pair, and their synonyms the pair's. */
   function joinApart(index, words, typed) {
     for (var at = 0; at + 1 < words.length; at++) {
       if (typed[at] === null || (typed[at + 1] === null && index.limits.decompound)) continue;
-      var term = writtenTogether(index, words[at], words[at + 1]);
-      if (term < 0) continue;
       var pair = [typed[at], typed[at + 1]].filter(function (p) { return p !== null; });
+      var found = [], term = writtenTogether(index, words[at], words[at + 1]);
+      if (term >= 0) found.push([term, 1 / pair.length]);
+      var characters = words[at].text + words[at + 1].text;
+      if (isSingle(words[at].text) && isSingle(words[at + 1].text) &&
+          Object.prototype.hasOwnProperty.call(index.synonyms, characters)) {
+        index.synonyms[characters].forEach(function (synonym) {  /* 编辑: 修改 */
+          var other = index.lookup(synonym);
+          if (other >= 0) found.push([other, index.limits.synonym_scale / pair.length]);
+        });
+      }
+      if (!found.length) continue;
       pair.forEach(function (alternatives) {
         if (!alternatives.apart) Object.defineProperty(alternatives, "apart", { value: [] });
-        alternatives.apart.push([term, 1 / pair.length]);
+        found.forEach(function (entry) { alternatives.apart.push(entry); });
         if (alternatives.misspelled) alternatives.misspelled = false;
       });
     }
@@ -820,13 +843,22 @@
   }
 
   function snippet(index, terms, text) {
-    var spans = [], first = -1, match;
+    var spans = [], first = -1, match, before = -1, beforeEnd = -1;
     TOKEN.lastIndex = 0;
     while ((match = TOKEN.exec(text)) !== null) {
-      if (isMatch(index, terms, match[0])) {
-        spans.push([match.index, match.index + match[0].length]);
-        if (first < 0) first = match.index;
+      var from = match.index, to = from + match[0].length;
+      /* two characters side by side matched as one word (编辑 through its synonym 修改) */
+      var paired = before >= 0 && beforeEnd === from && isSingle(match[0]) &&
+        isMatch(index, terms, text.slice(before, to));
+      if (paired || isMatch(index, terms, match[0])) {
+        if (paired) from = before;
+        var last = spans[spans.length - 1];
+        if (last && last[1] >= from) last[1] = to;  /* 编辑: one mark */
+        else spans.push([from, to]);
+        if (first < 0) first = from;
       }
+      before = isSingle(match[0]) ? match.index : -1;
+      beforeEnd = match.index + match[0].length;
     }
     var start = 0;
     if (first > SNIPPET_BEFORE) {

@@ -446,6 +446,39 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
     assert not page.locator('[data-fallback="fuzzy"]').is_visible()
 
 
+def test_chinese_and_hindi_are_searched_offline_as_on_the_server(page: Any, tmp_path: Path) -> None:
+    """A Chinese word inside a sentence written without spaces (each character a word, the pair of
+    characters side by side first) and a Hindi word whole through its vowel signs, in the browser as
+    on the server; an author's synonym of two characters too; the snippet marks 编辑 once, not each
+    character."""
+    from kb.search.service import SearchRequest
+
+    articles = {
+        "download": ("如何下载地图", "打开应用，选择要下载的地区，然后点击下载按钮。"),
+        "edit": ("如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
+        "voice": ("听不到语音指示", "请在设置中打开语音指示，然后开始导航。"),
+        "scattered": ("常见问题", "辑录了地区的下载说明：图片、编号和地址。"),
+        "maps": ("मानचित्र डाउनलोड करें", "ऑफ़लाइन उपयोग के लिए मानचित्र डाउनलोड करें।"),
+        "honour": ("सम्मान", "नए मान तय करें और चित्र जोड़ें।"),
+    }
+    (tmp_path / "kb" / "synonyms").mkdir(parents=True)
+    (tmp_path / "kb" / "synonyms" / "zh.yml").write_text("编辑: [修改]\n", encoding="utf-8")
+    service, out = exported(page, tmp_path, "zh", articles)
+    queries = ["编辑", "语音", "导航", "编辑地图", "下载地图", "地图", "मानचित्र", "修改"]
+    offline = page.evaluate("qs => qs.map(q => KBOffline.search('zh', q))", queries)
+    for query, found in zip(queries, offline, strict=True):
+        server = [h.slug for h in service.search(SearchRequest(query, "zh")).hits]
+        assert server[:1] == found[:1], (query, server, found)
+        assert sorted(server) == sorted(found), (query, server, found)
+    firsts = ["edit", "voice", "voice", "edit", "download", "edit", "maps", "edit"]
+    assert [found[0] for found in offline] == firsts
+    assert offline[6] == ["maps"]  # not the article with मान and चित्र
+    for query in ("编辑", "修改"):  # the synonym's article marks the word it writes
+        page.goto(url(out, "zh/search/index.html", query))
+        page.wait_for_selector(RESULTS)
+        assert page.locator(".result mark").first.text_content() == "编辑", query
+
+
 def test_the_offline_search_gives_the_servers_first_answer(page: Any, exporter: Exporter, site: Path) -> None:
     """Each golden query and each article's title typed lower-case (the questions readers type most)
     gets the same first answer offline as from the server, nearly always: the two rank with the same

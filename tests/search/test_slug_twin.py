@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from kb.model import slugify
+from kb.search.words import TOKEN_PATTERN
 from tests.helpers import REPO
 
 SAMPLES = [
@@ -48,3 +49,27 @@ def test_python_and_javascript_slugify_agree() -> None:
     done = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(done.stdout) == [slugify(text) for text in SAMPLES]
     assert all(re.fullmatch(r"[^-](?:.*[^-])?", s) for s in map(slugify, SAMPLES[:-1]))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_python_and_javascript_split_words_alike() -> None:
+    """kb.search.words.TOKEN_PATTERN and offline.js's TOKEN find the same words in every script:
+    Chinese characters one by one, Hindi words whole through their vowel signs."""
+    script = (REPO / "kb" / "static" / "offline.js").read_text(encoding="utf-8")
+    start = script.index("  var SINGLE = ")
+    end = script.index("\n", script.index("  var TOKEN = ")) + 1
+    texts = [
+        *SAMPLES,
+        "हिन्दी में मानचित्र",
+        "地图编辑 Go地图",
+        "ひらがなカタカナ漢字",
+        "మ్యాప్లను ഓഫ്ലൈൻ",
+        "e-post_1 ½",
+    ]
+    program = (
+        script[start:end]
+        + f"\nprocess.stdout.write(JSON.stringify({json.dumps(texts)}.map(t => t.match(TOKEN) || [])));\n"
+    )
+    done = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [TOKEN_PATTERN.findall(text) for text in texts]
+    assert TOKEN_PATTERN.findall("हिन्दी 地图") == ["हिन्दी", "地", "图"]

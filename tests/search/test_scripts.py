@@ -1,0 +1,102 @@
+"""Search in scripts without spaces between words (Chinese, Japanese) or with combining marks (Hindi)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb.content.config import load_settings
+from kb.search.analysis import WordTokenizer
+from kb.search.service import SearchRequest, SearchService
+from kb.search.words import is_pair, is_single, words
+from tests.helpers import indexed_service
+
+
+def write(root: Path, lang: str, slug: str, title: str, body: str) -> None:
+    folder = root / "articles" / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
+    (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
+
+
+def slugs(service: SearchService, text: str, lang: str) -> list[str]:
+    return [h.slug for h in service.search(SearchRequest(text, lang)).hits]
+
+
+def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_path: Path) -> None:
+    """A reader types 编辑 (edit) or 下载地图 (download maps): the articles write them inside longer
+    runs of characters, with no spaces; each character is a word, as Unicode's word boundaries say."""
+    write(tmp_path, "zh", "download", "如何下载地图", "打开应用，选择要下载的地区，然后点击下载按钮。")
+    write(tmp_path, "zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。")
+    write(tmp_path, "zh", "voice", "听不到语音指示", "请在设置中打开语音指示，然后开始导航。")
+    write(tmp_path, "zh", "scattered", "常见问题", "辑录了地区的下载说明：图片、编号和地址。")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "语音", "zh") == ["voice"]
+    assert slugs(service, "导航", "zh") == ["voice"]
+    # "scattered" has every character of 编辑 and 编辑地图 too, but apart: it comes after the article
+    # that writes them side by side, far below it
+    for query, first in [("编辑", "edit"), ("编辑地图", "edit"), ("下载地图", "download")]:
+        hits = service.search(SearchRequest(query, "zh")).hits
+        assert hits[0].slug == first, query
+        assert all(h.score < hits[0].score / 2 for h in hits if h.slug == "scattered"), query
+    hit = service.search(SearchRequest("编辑", "zh")).hits[0]
+    assert '<mark class="match term0">编辑</mark>' in hit.snippet  # one mark, not one per character
+
+
+def test_hindi_words_stay_whole_through_their_vowel_signs(tmp_path: Path) -> None:
+    """Python's ``\\w`` leaves out combining marks: हिन्दी was cut into ह, न, द, so any article
+    with those letters matched. A word goes on through its vowel signs and viramas now."""
+    assert words("हिन्दी में मानचित्र डाउनलोड करें") == ["हिन्दी", "में", "मानचित्र", "डाउनलोड", "करें"]
+    pairs = ["离", "线", "离线", "地", "线地", "图", "地图", "go", "地", "图", "地图"]
+    assert words("离线地图 Go地图") == pairs  # each character, and each two side by side
+    write(tmp_path, "hi", "maps", "मानचित्र डाउनलोड करें", "ऑफ़लाइन उपयोग के लिए मानचित्र डाउनलोड करें।")
+    write(tmp_path, "hi", "honour", "सम्मान", "नए मान तय करें और चित्र जोड़ें।")  # मान, चित्र: not मानचित्र
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "मानचित्र", "hi") == ["maps"]
+    hit = service.search(SearchRequest("मानचित्र", "hi")).hits[0]
+    assert '<mark class="match term0">मानचित्र</mark>' in hit.snippet
+
+
+def test_chinese_synonyms_of_two_characters_are_applied_and_longer_ones_are_reported(tmp_path: Path) -> None:
+    """An author's 修改 (change) for 编辑 (edit) finds the article that writes 编辑, marked in the
+    snippet; a synonym of three characters or more can never be met, and ``kb check`` says so."""
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    write(tmp_path, "zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。")
+    write(tmp_path, "zh", "voice", "听不到语音指示", "请在设置中打开语音指示，然后开始导航。")
+    (tmp_path / "synonyms").mkdir()
+    (tmp_path / "synonyms" / "zh.yml").write_text("编辑: [修改]\n", encoding="utf-8")
+    service = indexed_service(load_settings(tmp_path))
+    hits = service.search(SearchRequest("修改", "zh")).hits
+    assert [h.slug for h in hits] == ["edit"]
+    assert '<mark class="match term0">编辑</mark>' in hits[0].snippet
+    assert slugs(service, "修改地图", "zh")[0] == "edit"
+    (tmp_path / "synonyms" / "zh.yml").write_text("编辑: [修改]\n语音: [文本转语音]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "check"])
+    assert (
+        "synonyms/zh.yml:2: error: a Chinese or Japanese synonym must be one or two characters"
+        in result.output
+    )
+
+
+MIXED = st.text(st.sampled_from("地图编辑离线 ab-é'हिन्दीकि\u093f\u094d 。,Go1_"), max_size=40)
+
+
+@given(MIXED)
+@settings(max_examples=300, deadline=None)
+def test_the_index_and_the_offline_index_read_the_same_words(text: str) -> None:
+    """Whoosh's tokenizer and ``words`` (what the offline index reads) find the same tokens, each
+    pair of characters right after its second character, at its first character's position."""
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in WordTokenizer()(text, positions=True, chars=True)
+    ]
+    assert [t[0].lower() for t in tokens] == words(text)
+    for word, position, start, end in tokens:
+        assert text[start:end] == word
+        if is_pair(word):
+            assert end - start == 2 and is_single(text[start]) and is_single(text[start + 1])
+            assert next(t for t in tokens if t[2] == start and t[0] == word[0])[1] == position
