@@ -40,7 +40,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import MARK, fold, has_single, is_single, pieces
+from kb.search.words import MARK, fold, has_single, is_single, join_words, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -675,7 +675,7 @@ class SearchService:
             changed = changed or better is not None
         if not changed:
             return None
-        text = " ".join(words)
+        text = join_words(words)
         plan = build_plan(gen, replace(parse_query(text), any_term=True), {}, any_term=True)
         if plan is None or not np.any(rank(gen, list(plan.words)).counts > 0):
             return None

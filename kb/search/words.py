@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 # Han ideographs and hiragana are words of one character each, as Unicode's word boundaries
 # (UAX #29) and Lucene's standard tokenizer read them: Chinese and Japanese leave no spaces between
@@ -69,6 +69,16 @@ def is_pair(word: str) -> bool:
 def has_single(text: str) -> bool:
     """Whether ``text`` holds a one-character word (a fast check before ``tokens``' pairs)."""
     return _SINGLE_FOUND.search(text) is not None
+
+
+def join_words(found: Iterable[str]) -> str:
+    """Words as text: a space between two, none between two Chinese or Japanese characters."""
+    out: list[str] = []
+    for word in found:
+        if out and not (is_single(out[-1][-1]) and is_single(word[:1])):
+            out.append(" ")
+        out.append(word)
+    return "".join(out)
 
 
 def token_matches(text: str) -> Iterator[tuple[str, int, int]]:

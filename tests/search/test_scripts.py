@@ -45,6 +45,18 @@ def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_pat
     assert '<mark class="match term0">编辑</mark>' in hit.snippet  # one mark, not one per character
 
 
+def test_chinese_link_text_and_did_you_mean_keep_the_characters_together(tmp_path: Path) -> None:
+    """Link text in Chinese does not count as the linking article's content (it was looked for with
+    spaces between the characters, so never found), and "did you mean" writes Chinese without them."""
+    write(tmp_path, "zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。")
+    write(tmp_path, "zh", "voice", "听不到语音指示", "请在设置中打开语音 instructions，然后开始导航。")
+    write(tmp_path, "zh", "faq", "常见问题", "更多信息请参阅[编辑地图](edit.md)。")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "编辑", "zh") == ["edit"]
+    result = service.search(SearchRequest("语音指示 instrucions", "zh"))
+    assert result.suggestion == "语音指示 instructions"
+
+
 def test_hindi_words_stay_whole_through_their_vowel_signs(tmp_path: Path) -> None:
     """Python's ``\\w`` leaves out combining marks: हिन्दी was cut into ह, न, द, so any article
     with those letters matched. A word goes on through its vowel signs and viramas now."""
