@@ -178,7 +178,9 @@ class StopWordFilter(StopFilter):  # type: ignore[misc]
         for token in tokens:
             text = token.text
             if (len(text) >= self.min or is_single(text)) and text not in self.stops:
-                if self.renumber and token.positions:
+                if self.renumber and token.positions and position is not None and is_pair(text):
+                    token.pos = position - 1  # right after its second character, at its first one's
+                elif self.renumber and token.positions:
                     position = token.pos if position is None else position + 1
                     token.pos = position
                 token.stopped = False

@@ -43,6 +43,8 @@ def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_pat
         assert all(h.score < hits[0].score / 2 for h in hits if h.slug == "scattered"), query
     hit = service.search(SearchRequest("编辑", "zh")).hits[0]
     assert '<mark class="match term0">编辑</mark>' in hit.snippet  # one mark, not one per character
+    assert slugs(service, '"编辑地图"', "zh") == ["edit"]  # a quoted phrase: the characters in a row
+    assert service.search(SearchRequest('"地图编辑"', "zh")).fallback is not None  # in no article
 
 
 def test_chinese_link_text_and_did_you_mean_keep_the_characters_together(tmp_path: Path) -> None:
