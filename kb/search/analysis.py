@@ -170,21 +170,32 @@ class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
 
 
 class StopWordFilter(StopFilter):  # type: ignore[misc]
-    """Whoosh's ``StopFilter`` (stop words and one-letter words dropped), keeping the words of one
-    character Chinese and Japanese are written in (``kb.search.words.is_single``)."""
+    """Whoosh's ``StopFilter`` (stop words and one-letter words dropped, the others numbered on
+    without gaps), keeping the words of one character Chinese and Japanese are written in
+    (``kb.search.words.is_single``), and a word at the position of an earlier one there: a
+    hyphenated word's parts (``mva-rapporter``: ``mvarapport``, ``mva``, ``rapport``) and a pair of
+    characters (地图, at 地's). Whoosh numbered each on, so a quoted phrase with a word after them
+    never matched."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        position = None
+        position = -1
+        renumbered: dict[int, int] = {}  # the positions given, by the tokenizer's (the last two)
         for token in tokens:
             text = token.text
             if (len(text) >= self.min or is_single(text)) and text not in self.stops:
-                if self.renumber and token.positions and position is not None and is_pair(text):
-                    token.pos = position - 1  # right after its second character, at its first one's
-                elif self.renumber and token.positions:
-                    position = token.pos if position is None else position + 1
-                    token.pos = position
                 token.stopped = False
+                if not (self.renumber and token.positions):
+                    yield token
+                    continue
+                original = token.pos
+                given = renumbered.get(original)
+                if given is None:
+                    position += 1
+                    renumbered = {p: n for p, n in renumbered.items() if p >= original - 1}
+                    given = renumbered[original] = position
+                token.pos = given
                 yield token
+                token.pos = original  # the filters before yield one token object again (a word's parts)
             elif not token.removestops:
                 token.stopped = True
                 yield token

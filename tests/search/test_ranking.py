@@ -73,6 +73,9 @@ def test_a_hyphenated_nordic_word_counts_as_each_of_its_words(tmp_path: Path) ->
     service = indexed_service(load_settings(tmp_path))
     assert slugs(service, "mva melding")[0] == "rapport"
     assert slugs(service, "mva-rapport")[0] == "rapport"
+    # its parts stand where it stands: a quoted phrase with a word after it matches as written
+    result = service.search(SearchRequest('"mva-rapporter til skattemyndighetene"', "nb"))
+    assert [h.slug for h in result.hits] == ["rapport"] and result.fallback is None
 
 
 def test_a_word_is_also_the_stem_of_the_articles_words_that_stem_to_it(tmp_path: Path) -> None:
