@@ -16,6 +16,10 @@ kb is built three times, each through its command line (``kb --root R build --ou
   changed are counted file by file).
 
 Hugo builds cold, then after the same sentence is appended to its copy of the same article.
+``floors`` (measured in the same run) says what no kb build can go below: markdown-it-py alone
+rendering the same Markdown (the parser the product is built on; CPU, and that CPU spread over
+the machine's cores), and the bytes of kb's article bodies plus its offline search; ``ratios``
+sets both against Hugo.
 kb's offline search index is then opened from disk in Debian's chromium (when there) to time its
 load and its queries.
 
@@ -336,6 +340,40 @@ def browser_figures(out: Path) -> dict[str, Any]:
     return figures
 
 
+ARTICLE_BODY = re.compile(r'<div class="article-body">(.*?)</div>\s*<template id="article-messages"', re.S)
+
+
+def floors(kb_root: Path, out: Path) -> dict[str, Any]:
+    """What no kb build of this corpus can go below, measured here: the CPU markdown-it-py (which
+    the product parses with) takes to render the same Markdown bodies in one process, with no kb
+    code around it, and the ideal wall time on the machine's cores; and the bytes of the article
+    bodies in kb's pages (the same Markdown's HTML) plus its offline search folders."""
+    from markdown_it import MarkdownIt
+
+    bodies = []
+    for path in sorted(kb_root.glob("articles/*/*.md")):
+        text = path.read_text(encoding="utf-8")
+        bodies.append(text.split("\n---\n", 1)[1] if text.startswith("---") else text)
+    parser = MarkdownIt("commonmark").enable("table")
+    started = time.process_time()
+    for body in bodies:
+        parser.render(body)
+    cpu = time.process_time() - started
+    cores = len(os.sched_getaffinity(0))
+    body_bytes = 0
+    for page in out.glob("*/articles/*/index.html"):
+        found = ARTICLE_BODY.search(page.read_text(encoding="utf-8"))
+        body_bytes += len(found.group(1).encode("utf-8")) if found else 0
+    search_bytes = sum(f.stat().st_size for f in out.glob("*/search/*") if f.is_file())
+    return {
+        "markdown_it_cpu_s": round(cpu, 2),
+        "markdown_it_ideal_wall_s": round(cpu / cores, 2),
+        "article_body_bytes": body_bytes,
+        "offline_search_bytes": search_bytes,
+        "note": "markdown-it-py alone, commonmark + tables, no kb code; kb's article bodies and search",
+    }
+
+
 def ratio(a: float, b: float, digits: int = 2) -> float | None:
     return round(a / b, digits) if b else None
 
@@ -367,6 +405,11 @@ def measure(
         ratios["kb_cold_over_hugo_cpu"] = ratio(kb["cold"]["cpu_s"], report["hugo"]["cpu_s"])
         ratios["kb_warm_over_hugo_cpu"] = ratio(kb["warm"]["cpu_s"], report["hugo"]["cpu_s"])
         ratios["kb_over_hugo_bytes"] = ratio(kb["warm"]["bytes"], hugo_bytes)
+        floor = report["floors"] = floors(kb_root, work / "kb-build")
+        ratios["markdown_it_alone_over_hugo_time"] = ratio(floor["markdown_it_ideal_wall_s"], hugo_s)
+        ratios["bodies_and_search_over_hugo_bytes"] = ratio(
+            floor["article_body_bytes"] + floor["offline_search_bytes"], hugo_bytes
+        )
     if not skip_mkdocs:
         mkdocs = ensure_mkdocs()
         report["mkdocs"] = build_mkdocs(mkdocs, kb_root, work, mkdocs_languages)
