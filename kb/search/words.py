@@ -45,8 +45,9 @@ _MARKS, _COMBINING = _marks()
 # A character of a word: ``\\w`` without the one-character words. Python's ``\\w`` leaves out
 # combining marks, which cut Hindi, Marathi, Telugu and Malayalam words at every vowel sign and
 # virama (हिन्दी was ह, न, द), so a word goes on through marks. Only the marks of the Basic
-# Multilingual Plane: a class with code points beyond it made ``re`` tokenise 7x slower (historic
-# scripts' marks are all there is beyond). ``kb/static/offline.js`` writes ``\\p{M}``.
+# Multilingual Plane: a class with code points beyond it made ``re`` tokenise 7x slower, and the
+# marks beyond it are those of historic and a few minority scripts (Brahmi, Chakma, Adlam).
+# ``kb/static/offline.js`` writes the same as ``\\p{M}`` short of U+10000.
 WORD_CHAR = f"[^\\W{SINGLE_RANGES}]"
 MARK = f"[{_MARKS}]"
 COMBINING_MARK = f"[{_COMBINING}]"  # a mark accent folding drops (an accent, a virama)
@@ -62,12 +63,13 @@ def is_single(word: str) -> bool:
 
 
 def is_pair(word: str) -> bool:
-    """Whether ``word`` is two one-character words written side by side (地图), as ``tokens`` adds."""
+    """Whether ``word`` is two one-character words written side by side (地图), as ``token_matches``
+    adds them."""
     return len(word) == 2 and _SINGLE_FOUND.fullmatch(word[0]) is not None and is_single(word[1])
 
 
 def has_single(text: str) -> bool:
-    """Whether ``text`` holds a one-character word (a fast check before ``tokens``' pairs)."""
+    """Whether ``text`` holds a one-character word (a fast check before ``token_matches``' pairs)."""
     return _SINGLE_FOUND.search(text) is not None
 
 

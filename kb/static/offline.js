@@ -18,7 +18,8 @@
      Japanese leave no spaces); other words go on through combining marks (Hindi's vowel signs). */
   var SINGLE = "\\u3040-\\u309f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}";
   var WORD_CHAR = "(?:[^\\P{L}" + SINGLE + "]|[\\p{N}_])";
-  var WORD = WORD_CHAR + "+(?:\\p{M}+" + WORD_CHAR + "*)*";
+  var BMP_MARK = "(?:(?![\\u{10000}-\\u{10ffff}])\\p{M})";  /* the server's: the Basic Multilingual Plane's */
+  var WORD = WORD_CHAR + "+(?:" + BMP_MARK + "+" + WORD_CHAR + "*)*";
   var TOKEN = new RegExp(WORD + "(?:[-'’]" + WORD + ")*|[" + SINGLE + "]", "gu");
   var SINGLE_WORD = new RegExp("^[" + SINGLE + "]$", "u");
 
