@@ -25,7 +25,17 @@ import numpy as np
 
 from kb.search.scoring import Floats, Generation
 from kb.search.variants import variants
-from kb.search.words import COMBINING_MARK, COMPOUNDING, MARK, fold, has_single, is_pair, is_single, pieces
+from kb.search.words import (
+    COMBINING_MARK,
+    COMPOUNDING,
+    MARK,
+    WORD_CHAR,
+    fold,
+    has_single,
+    is_pair,
+    is_single,
+    pieces,
+)
 
 Term = tuple[str, str, float]  # field, term, boost
 PRIMARY_FIELDS = (("title", 3.0), ("keywords", 2.8), ("headings", 1.5), ("body", 1.0))
@@ -487,7 +497,7 @@ def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
     ]
     if len(heads) < 2:
         return None
-    rest = rf"(?:\w|{MARK})*"
+    rest = rf"(?:{WORD_CHAR}|{MARK})*"
     pairs = [
         rf"{a}\s*{b}" if single_a else rf"\b{a}{rest}" + (rf"\s*{b}" if single_b else rf"[\s\-]+{b}")
         for (single_a, a), (single_b, b) in itertools.pairwise(heads)

@@ -40,7 +40,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import MARK, fold, has_single, is_single, join_words, pieces
+from kb.search.words import MARK, WORD_CHAR, fold, has_single, is_single, join_words, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -183,7 +183,9 @@ def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     singles = [re.escape(h) for h in kept if has_single(h)]  # 编 or 编辑: as they are, anywhere
     heads = [loose(h) for h in sorted((h for h in kept if not has_single(h)), key=len, reverse=True)]
-    found = [rf"(?<!\w)(?:{'|'.join(heads)})(?:[\w'’-]|{MARK})*"] if heads else []
+    # a word starts after any character but a letter of its own script (GPX in 使用GPX文件 too)
+    rest = rf"(?:{WORD_CHAR}|{MARK}|[-'’](?={WORD_CHAR}))*"
+    found = [rf"(?<!{WORD_CHAR})(?:{'|'.join(heads)}){rest}"] if heads else []
     return re.compile("|".join(found + singles))
 
 
