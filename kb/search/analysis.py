@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 # 9: positions kept only in title and body; the folded field analyses only non-ASCII words.
 # 10: the parts of a hyphenated word of words (mva-rapporter) in the main fields too, not e-post's.
 # 11: the summary indexed with the keywords.
-# 12: a Han ideograph or hiragana is a word of its own; words go on through combining marks (Hindi).
+# 12: a Chinese, Japanese or Korean character is a word of its own, and two side by side one more;
+# words go on through combining marks (Hindi).
 ANALYSIS_VERSION = 12
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4
@@ -140,7 +141,7 @@ class SuffixFilter(Filter):  # type: ignore[misc]
 
 
 class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
-    """Whoosh's ``RegexTokenizer`` over ``TOKEN_PATTERN``, with the pairs of Chinese or Japanese
+    """Whoosh's ``RegexTokenizer`` over ``TOKEN_PATTERN``, with the pairs of Chinese, Japanese or Korean
     characters written side by side as words too (``kb.search.words.token_matches``)."""
 
     def __init__(self) -> None:

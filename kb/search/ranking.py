@@ -120,7 +120,7 @@ def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
 
 def written_terms(gen: Generation, word: str) -> tuple[Term, ...]:
     """The primary terms of a word the articles write: its stem (the word itself where the stemmed
-    fields ignore it) and its exact form; two Chinese or Japanese characters as they are (地图)."""
+    fields ignore it) and its exact form; two Chinese, Japanese or Korean characters as they are (地图)."""
     if is_pair(word):
         return stem_terms(word, word)
     return stem_terms(gen.analyse("body", word) or word, word)
@@ -266,7 +266,7 @@ def join_apart(
     ignored word may only come second, as the particle of an English verb (``log in``, ``set
     up``): first, it starts other words (``up date`` is no ``update``, ``in come`` no ``income``);
     in nb/nn/sv/da, where such verbs are written apart, it ends them (``lønn som``: ``lønnsom``).
-    Two Chinese or Japanese characters are such a pair, and their synonyms the pair's."""
+    Two Chinese, Japanese or Korean characters are such a pair, and their synonyms the pair's."""
     for at in range(len(words) - 1):
         if plans[at] is None or (plans[at + 1] is None and gen.lang in DECOMPOUND_LANGUAGES):
             continue
@@ -489,7 +489,7 @@ def loose(word: str) -> str:
 
 def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
     """Adjacent query words in stored text (each word's first letters), for the phrase bonus; a
-    Chinese or Japanese character next to the one after it, with no space between (地图 of 地, 图)."""
+    Chinese, Japanese or Korean character next to the one after it, with no space between (地图 of 地, 图)."""
     heads = [
         (is_single(w), re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]))
         for w in words

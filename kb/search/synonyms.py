@@ -27,8 +27,8 @@ def synonyms_path(settings: Settings, lang: str) -> Path:
 
 
 def normal(text: str) -> str:
-    """A synonym as queries see it: lowercased words, hyphenated ones joined, single spaces; Chinese
-    or Japanese characters written side by side stay one word (编辑)."""
+    """A synonym as queries see it: lowercased words, hyphenated ones joined, single spaces; Chinese,
+    Japanese or Korean characters written side by side stay one word (编辑)."""
     found: list[str] = []
     end = -1
     for match in TOKEN_PATTERN.finditer(strip_invisible(text)):
@@ -42,7 +42,7 @@ def normal(text: str) -> str:
 
 
 def too_long(word: str) -> bool:
-    """Chinese or Japanese characters longer than a pair: a query matches its characters one by one
+    """Chinese, Japanese or Korean characters longer than a pair: a query matches its characters one by one
     and side by side in twos (``kb.search.words.token_matches``), so such a synonym is never met."""
     return len(word) > 2 and all(is_single(c) for c in word)
 
@@ -71,7 +71,7 @@ def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
             continue
         longer = [w for w in (word, *others) if too_long(w)]
         if longer:
-            message = _("a Chinese or Japanese synonym must be one or two characters, not {value!r}")
+            message = _("a Chinese, Japanese or Korean synonym must be one or two characters, not {value!r}")
             problems.add(path, line, message.format(value=longer[0]))
             continue
         phrases = [v for v, o in zip(values, others, strict=True) if " " in o]

@@ -13,11 +13,19 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-# Han ideographs and hiragana are words of one character each, as Unicode's word boundaries
-# (UAX #29) and Lucene's standard tokenizer read them: Chinese and Japanese leave no spaces between
-# words, so a run of them would otherwise be one "word" no reader ever types (地图编辑 finds 编辑).
-SINGLE_RANGES = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
-SINGLE_CHAR = f"[{SINGLE_RANGES}]"  # a word of one character (Han, hiragana)
+# Chinese, Japanese and Korean characters are words of one character each, as Lucene's CJK
+# analysis reads them (its bigrams are ``token_matches``' pairs): Chinese and Japanese leave no
+# spaces between words, and Korean joins particles to them (지도를: the map, as object), so a run
+# would otherwise be one "word" no reader ever types (地图编辑 finds 编辑, 지도를 finds 지도).
+SINGLE_RANGES = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u31f0-\u31ff"  # katakana extensions
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uff66-\uff9f"  # half-width katakana
+    "\U00020000-\U000323af"  # Han ideographs beyond the Basic Multilingual Plane
+)
+SINGLE_CHAR = f"(?=\\w)[{SINGLE_RANGES}]"  # a word of one character (its blocks' punctuation is none)
 
 
 def _char_class(codes: list[int]) -> str:
@@ -58,7 +66,7 @@ _SINGLE_FOUND = re.compile(SINGLE_CHAR)
 
 
 def is_single(word: str) -> bool:
-    """Whether ``word`` is a one-character word (a Han ideograph, a hiragana)."""
+    """Whether ``word`` is a one-character word (a Chinese, Japanese or Korean character)."""
     return len(word) == 1 and _SINGLE_FOUND.match(word) is not None
 
 
@@ -74,13 +82,18 @@ def has_single(text: str) -> bool:
 
 
 def join_words(found: Iterable[str]) -> str:
-    """Words as text: a space between two, none between two Chinese or Japanese characters."""
+    """Words as text: a space between two, none between two Chinese or Japanese characters (Korean
+    writes spaces between its words, so between two of its characters one may have been)."""
     out: list[str] = []
     for word in found:
-        if out and not (is_single(out[-1][-1]) and is_single(word[:1])):
+        if out and not (_spaceless(out[-1][-1]) and _spaceless(word[:1])):
             out.append(" ")
         out.append(word)
     return "".join(out)
+
+
+def _spaceless(char: str) -> bool:
+    return is_single(char) and not "\uac00" <= char <= "\ud7af"  # a Hangul syllable
 
 
 def token_matches(text: str) -> Iterator[tuple[str, int, int]]:
@@ -145,7 +158,7 @@ def stemmed_pieces(word: str, parts: bool) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """The lowercased tokens of ``text``, hyphenated words whole, and the pairs of characters
-    written side by side where the text has Chinese or Japanese (``token_matches``)."""
+    written side by side where the text has Chinese, Japanese or Korean (``token_matches``)."""
     if has_single(text):
         return [word.lower() for word, _start, _end in token_matches(text)]
     return [match.lower() for match in TOKEN_PATTERN.findall(text)]

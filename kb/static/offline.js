@@ -14,14 +14,16 @@
 (function () {
   "use strict";
 
-  /* kb.search.words.TOKEN_PATTERN: a Han ideograph or hiragana is a word of its own (Chinese and
-     Japanese leave no spaces); other words go on through combining marks (Hindi's vowel signs). */
-  var SINGLE = "\\u3040-\\u309f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}";
+  /* kb.search.words.TOKEN_PATTERN: a Chinese, Japanese or Korean character is a word of its own
+     (no spaces in Chinese and Japanese, particles joined to Korean words); other words go on
+     through combining marks (Hindi's vowel signs). */
+  var SINGLE = "\\u3040-\\u30ff\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uac00-\\ud7af" +
+    "\\uff66-\\uff9f\\u{20000}-\\u{323af}";
   var WORD_CHAR = "(?:[^\\P{L}" + SINGLE + "]|[\\p{N}_])";
   var BMP_MARK = "(?:(?![\\u{10000}-\\u{10ffff}])\\p{M})";  /* the server's: the Basic Multilingual Plane's */
   var WORD = WORD_CHAR + "+(?:" + BMP_MARK + "+" + WORD_CHAR + "*)*";
-  var TOKEN = new RegExp(WORD + "(?:[-'’]" + WORD + ")*|[" + SINGLE + "]", "gu");
-  var SINGLE_WORD = new RegExp("^[" + SINGLE + "]$", "u");
+  var TOKEN = new RegExp(WORD + "(?:[-'’]" + WORD + ")*|(?=[\\p{L}\\p{N}_])[" + SINGLE + "]", "gu");
+  var SINGLE_WORD = new RegExp("^(?=[\\p{L}\\p{N}_])[" + SINGLE + "]$", "u");
 
   function isSingle(word) {
     return SINGLE_WORD.test(word);
@@ -400,7 +402,9 @@
       tokens.forEach(function (token, i) {
         var word = joined(token.toLowerCase());
         var final = i === tokens.length - 1;
-        var prefix = final && !quoted && (/\*$/.test(value) || (asYouType && last));
+        /* a prefix has two letters at least, else it is a word (query.MIN_PREFIX): 编辑地 is 编, 辑, 地 */
+        var prefix = final && !quoted && (/\*$/.test(value) || (asYouType && last)) &&
+          Array.from(word).length >= MIN_CHARS;
         if (excluded) parsed.excluded.push(word);
         else if (parsed.words.length < limits.max_words) parsed.words.push({ text: word, prefix: prefix });
       });
@@ -758,7 +762,7 @@
   /* Each such pair also matches the one word, in both words' plans at half weight each (an
      ignored word has none: then at full weight), never a typo then; an ignored word only second,
      and in English only (log in; up date is no update, lønn som no lønnsom): ranking.join_apart.
-     Two Chinese or Japanese characters are such a pair, and their synonyms the pair's. */
+     Two Chinese, Japanese or Korean characters are such a pair, and their synonyms the pair's. */
   function joinApart(index, words, typed) {
     for (var at = 0; at + 1 < words.length; at++) {
       if (typed[at] === null || (typed[at + 1] === null && index.limits.decompound)) continue;

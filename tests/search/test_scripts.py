@@ -47,6 +47,30 @@ def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_pat
     assert service.search(SearchRequest('"地图编辑"', "zh")).fallback is not None  # in no article
 
 
+def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_words(tmp_path: Path) -> None:
+    """Korean joins particles to its words (지도를: the map, as object) and Japanese writes
+    katakana compounds whole (オフラインマップ, offline map): each character is a word, and two
+    side by side one more, as Lucene's CJK analysis reads them, so 지도 and マップ are found."""
+    write(tmp_path, "ko", "maps", "지도를 다운로드하는 방법", "설정에서 지도를 다운로드하세요.")
+    write(tmp_path, "ko", "edit", "장소 편집", "앱에서 장소 정보를 편집할 수 있습니다.")
+    write(tmp_path, "ko", "voice", "음성 안내가 들리지 않습니다", "설정에서 음성 안내를 켜세요.")
+    write(tmp_path, "ja", "offline", "オフラインマップ", "地図をダウンロードしてオフラインで使えます。")
+    write(tmp_path, "ja", "route", "ルートを作成する", "目的地を選んでナビを開始します。")
+    service = indexed_service(load_settings(tmp_path))
+    assert slugs(service, "지도", "ko") == ["maps"]
+    assert slugs(service, "음성 안내", "ko") == ["voice"]
+    assert slugs(service, "편집", "ko") == ["edit"]
+    assert slugs(service, "マップ", "ja") == ["offline"]
+    # longer queries: the soft rule of three words or more lets a shared character in, far below
+    for query, lang, first in [
+        ("지도 다운로드", "ko", "maps"),
+        ("ダウンロード", "ja", "offline"),
+        ("ルート作成", "ja", "route"),
+    ]:
+        hits = service.search(SearchRequest(query, lang)).hits
+        assert hits[0].slug == first and all(h.score < hits[0].score / 10 for h in hits[1:]), query
+
+
 def test_chinese_link_text_and_did_you_mean_keep_the_characters_together(tmp_path: Path) -> None:
     """Link text in Chinese does not count as the linking article's content (it was looked for with
     spaces between the characters, so never found), and "did you mean" writes Chinese without them."""
@@ -92,7 +116,7 @@ def test_chinese_synonyms_of_two_characters_are_applied_and_longer_ones_are_repo
     (tmp_path / "synonyms" / "zh.yml").write_text("编辑: [修改]\n语音: [文本转语音]\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "check"])
     assert (
-        "synonyms/zh.yml:2: error: a Chinese or Japanese synonym must be one or two characters"
+        "synonyms/zh.yml:2: error: a Chinese, Japanese or Korean synonym must be one or two characters"
         in result.output
     )
 
