@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from whoosh.analysis import (
     Analyzer,
@@ -26,6 +26,7 @@ from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 from kb.i18n import stemmer_language
 from kb.search.words import (
     COMPOUNDING,
+    PLAIN_TOKEN_PATTERN,
     TOKEN_PATTERN,
     fold,
     has_joiner,
@@ -35,6 +36,7 @@ from kb.search.words import (
     pieces,
     stemmed_pieces,
     token_matches,
+    token_pattern,
 )
 
 log = logging.getLogger(__name__)
@@ -141,16 +143,24 @@ class SuffixFilter(Filter):  # type: ignore[misc]
 
 
 class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
-    """Whoosh's ``RegexTokenizer`` over ``TOKEN_PATTERN``, with the pairs of Chinese, Japanese or Korean
-    characters written side by side as words too (``kb.search.words.token_matches``)."""
+    """Whoosh's ``RegexTokenizer`` over ``TOKEN_PATTERN`` (over the plain pattern where a text has
+    the same words by it: ``kb.search.words.token_pattern``), with the pairs of Chinese, Japanese or
+    Korean characters written side by side as words too (``kb.search.words.token_matches``)."""
 
     def __init__(self) -> None:
         super().__init__(TOKEN_PATTERN)
+        self.plain = RegexTokenizer(PLAIN_TOKEN_PATTERN)
 
     def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
-        if not kwargs.get("tokenize", True) or not has_single(value):
-            yield from super().__call__(value, **kwargs)
-            return
+        if not kwargs.get("tokenize", True):
+            return cast(Iterator[Token], super().__call__(value, **kwargs))
+        if token_pattern(value) is PLAIN_TOKEN_PATTERN:  # one scan: most texts go no further
+            return cast(Iterator[Token], self.plain(value, **kwargs))
+        if not has_single(value):
+            return cast(Iterator[Token], super().__call__(value, **kwargs))
+        return self._with_pairs(value, **kwargs)
+
+    def _with_pairs(self, value: str, **kwargs: Any) -> Iterator[Token]:
         positions, chars = kwargs.get("positions", False), kwargs.get("chars", False)
         start_pos, start_char = kwargs.get("start_pos", 0), kwargs.get("start_char", 0)
         token = Token(
@@ -179,27 +189,31 @@ class StopWordFilter(StopFilter):  # type: ignore[misc]
     never matched."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stops, shortest, renumber = self.stops, self.min, self.renumber
         position = -1
-        renumbered: dict[int, int] = {}  # the positions given, by the tokenizer's (the last two)
+        last = last_given = before = before_given = -1  # the last two positions given, and whence
         for token in tokens:
             text = token.text
-            if (len(text) >= self.min or is_single(text)) and text not in self.stops:
-                token.stopped = False
-                if not (self.renumber and token.positions):
+            if (len(text) < shortest and not is_single(text)) or text in stops:
+                if not token.removestops:
+                    token.stopped = True
                     yield token
-                    continue
-                original = token.pos
-                given = renumbered.get(original)
-                if given is None:
-                    position += 1
-                    renumbered = {p: n for p, n in renumbered.items() if p >= original - 1}
-                    given = renumbered[original] = position
-                token.pos = given
+                continue
+            token.stopped = False
+            if not (renumber and token.positions):
                 yield token
-                token.pos = original  # the filters before yield one token object again (a word's parts)
-            elif not token.removestops:
-                token.stopped = True
-                yield token
+                continue
+            original = token.pos
+            if original == last:  # a hyphenated word's next part
+                token.pos = last_given
+            elif original == before:  # a pair of characters, after its second one
+                token.pos = before_given
+            else:
+                position += 1
+                before, before_given, last, last_given = last, last_given, original, position
+                token.pos = position
+            yield token
+            token.pos = original  # the filters before yield one token object again (a word's parts)
 
 
 def stopwords(lang: str) -> frozenset[str]:

@@ -39,7 +39,7 @@ from kb.search.analysis import (
     folded_analyzer,
     stem_analyzer,
 )
-from kb.search.words import TOKEN_PATTERN, join_words, strip_invisible
+from kb.search.words import TOKEN_PATTERN, join_words, strip_invisible, token_pattern
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"
@@ -118,7 +118,8 @@ def article_document(article: Article) -> dict[str, object]:
     all_text = "\n".join((title, searchable, headings, body))
     # The compound field only says whether a word ends in a query word, so each distinct word is
     # analysed (and cut into tails) once: a third of the tokens of a typical article.
-    words = TOKEN_PATTERN.findall(all_text.lower())
+    lowered = all_text.lower()
+    words = token_pattern(lowered).findall(lowered)
     distinct = " ".join(dict.fromkeys(words))
     # The folded field keeps only the words accent folding changes, and folding changes none of
     # pure ASCII: only the others are analysed (the same terms and counts, a fraction of the work).

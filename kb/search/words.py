@@ -63,6 +63,16 @@ _WORD = f"{WORD_CHAR}+(?:{MARK}+{WORD_CHAR}*)*"  # unrolled: as fast as \\w+ whe
 # Words, with inner hyphens and apostrophes kept so ``e-post`` is seen whole; never ``*``.
 TOKEN_PATTERN = re.compile(f"{_WORD}(?:[-'’]{_WORD})*|{SINGLE_CHAR}")
 _SINGLE_FOUND = re.compile(SINGLE_CHAR)
+_SINGLE_BLOCK_FOUND = re.compile(f"[{SINGLE_RANGES}]")
+# Where a text has no combining mark and no Chinese, Japanese or Korean character (most texts),
+# plain ``\\w`` finds the same words as TOKEN_PATTERN, 30 % faster; looking for one costs a tenth.
+PLAIN_TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*")
+_SPECIAL_FOUND = re.compile(f"[{_MARKS}{SINGLE_RANGES}]")
+
+
+def token_pattern(text: str) -> re.Pattern[str]:
+    """``TOKEN_PATTERN``, or the plain pattern that finds the same words in ``text`` faster."""
+    return TOKEN_PATTERN if _SPECIAL_FOUND.search(text) else PLAIN_TOKEN_PATTERN
 
 
 def is_single(word: str) -> bool:
@@ -77,8 +87,9 @@ def is_pair(word: str) -> bool:
 
 
 def has_single(text: str) -> bool:
-    """Whether ``text`` holds a one-character word (a fast check before ``token_matches``' pairs)."""
-    return _SINGLE_FOUND.search(text) is not None
+    """Whether ``text`` may hold a one-character word (a fast check before ``token_matches``' pairs:
+    a character of their blocks, punctuation included; the lookahead made it 5x slower)."""
+    return _SINGLE_BLOCK_FOUND.search(text) is not None
 
 
 def join_words(found: Iterable[str]) -> str:
@@ -159,9 +170,10 @@ def stemmed_pieces(word: str, parts: bool) -> tuple[str, ...]:
 def words(text: str) -> list[str]:
     """The lowercased tokens of ``text``, hyphenated words whole, and the pairs of characters
     written side by side where the text has Chinese, Japanese or Korean (``token_matches``)."""
-    if has_single(text):
+    pattern = token_pattern(text)
+    if pattern is not PLAIN_TOKEN_PATTERN and has_single(text):
         return [word.lower() for word, _start, _end in token_matches(text)]
-    return [match.lower() for match in TOKEN_PATTERN.findall(text)]
+    return [match.lower() for match in pattern.findall(text)]
 
 
 def word_counts(text: str) -> Counter[str]:

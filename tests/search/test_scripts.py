@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kb.content.config import load_settings
 from kb.search.analysis import WordTokenizer
 from kb.search.service import SearchRequest, SearchService
-from kb.search.words import is_pair, is_single, words
+from kb.search.words import TOKEN_PATTERN, is_pair, is_single, token_pattern, words
 from tests.helpers import indexed_service
 
 
@@ -138,3 +138,9 @@ def test_the_index_and_the_offline_index_read_the_same_words(text: str) -> None:
         if is_pair(word):
             assert end - start == 2 and is_single(text[start]) and is_single(text[start + 1])
             assert next(t for t in tokens if t[2] == start and t[0] == word[0])[1] == position
+
+
+@given(st.text(max_size=60) | MIXED)
+@settings(max_examples=500, deadline=None)
+def test_the_fast_pattern_is_chosen_only_where_it_finds_the_same_words(text: str) -> None:
+    assert token_pattern(text).findall(text) == TOKEN_PATTERN.findall(text)
