@@ -21,18 +21,29 @@ def write(root: Path, lang: str, slug: str, title: str, body: str) -> None:
     (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
 
 
+def indexed(root: Path, articles: list[tuple[str, str, str, str]]) -> SearchService:
+    """A search service over ``articles`` (language, slug, title, body), freshly indexed."""
+    for lang, slug, title, body in articles:
+        write(root, lang, slug, title, body)
+    return indexed_service(load_settings(root))
+
+
 def slugs(service: SearchService, text: str, lang: str) -> list[str]:
     return [h.slug for h in service.search(SearchRequest(text, lang)).hits]
 
 
 def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_path: Path) -> None:
     """A reader types 编辑 (edit) or 下载地图 (download maps): the articles write them inside longer
-    runs of characters, with no spaces; each character is a word, as Unicode's word boundaries say."""
-    write(tmp_path, "zh", "download", "如何下载地图", "打开应用，选择要下载的地区，然后点击下载按钮。")
-    write(tmp_path, "zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。")
-    write(tmp_path, "zh", "voice", "听不到语音指示", "请在设置中打开语音指示，然后开始导航。")
-    write(tmp_path, "zh", "scattered", "常见问题", "辑录了地区的下载说明：图片、编号和地址。")
-    service = indexed_service(load_settings(tmp_path))
+    runs of characters, with no spaces; each character is a word, and two side by side one more."""
+    service = indexed(
+        tmp_path,
+        [
+            ("zh", "download", "如何下载地图", "打开应用，选择要下载的地区，然后点击下载按钮。"),
+            ("zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
+            ("zh", "voice", "听不到语音指示", "请在设置中打开语音指示，然后开始导航。"),
+            ("zh", "scattered", "常见问题", "辑录了地区的下载说明：图片、编号和地址。"),
+        ],
+    )
     assert slugs(service, "语音", "zh") == ["voice"]
     assert slugs(service, "导航", "zh") == ["voice"]
     # "scattered" has every character of 编辑 and 编辑地图 too, but apart: it comes after the article
@@ -51,12 +62,16 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
     """Korean joins particles to its words (지도를: the map, as object) and Japanese writes
     katakana compounds whole (オフラインマップ, offline map): each character is a word, and two
     side by side one more, as Lucene's CJK analysis reads them, so 지도 and マップ are found."""
-    write(tmp_path, "ko", "maps", "지도를 다운로드하는 방법", "설정에서 지도를 다운로드하세요.")
-    write(tmp_path, "ko", "edit", "장소 편집", "앱에서 장소 정보를 편집할 수 있습니다.")
-    write(tmp_path, "ko", "voice", "음성 안내가 들리지 않습니다", "설정에서 음성 안내를 켜세요.")
-    write(tmp_path, "ja", "offline", "オフラインマップ", "地図をダウンロードしてオフラインで使えます。")
-    write(tmp_path, "ja", "route", "ルートを作成する", "目的地を選んでナビを開始します。")
-    service = indexed_service(load_settings(tmp_path))
+    service = indexed(
+        tmp_path,
+        [
+            ("ko", "maps", "지도를 다운로드하는 방법", "설정에서 지도를 다운로드하세요."),
+            ("ko", "edit", "장소 편집", "앱에서 장소 정보를 편집할 수 있습니다."),
+            ("ko", "voice", "음성 안내가 들리지 않습니다", "설정에서 음성 안내를 켜세요."),
+            ("ja", "offline", "オフラインマップ", "地図をダウンロードしてオフラインで使えます。"),
+            ("ja", "route", "ルートを作成する", "目的地を選んでナビを開始します。"),
+        ],
+    )
     assert slugs(service, "지도", "ko") == ["maps"]
     assert slugs(service, "음성 안내", "ko") == ["voice"]
     assert slugs(service, "편집", "ko") == ["edit"]
@@ -74,10 +89,14 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
 def test_chinese_link_text_and_did_you_mean_keep_the_characters_together(tmp_path: Path) -> None:
     """Link text in Chinese does not count as the linking article's content (it was looked for with
     spaces between the characters, so never found), and "did you mean" writes Chinese without them."""
-    write(tmp_path, "zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。")
-    write(tmp_path, "zh", "voice", "听不到语音指示", "请在设置中打开语音 instructions，然后开始导航。")
-    write(tmp_path, "zh", "faq", "常见问题", "更多信息请参阅[编辑地图](edit.md)。")
-    service = indexed_service(load_settings(tmp_path))
+    service = indexed(
+        tmp_path,
+        [
+            ("zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
+            ("zh", "voice", "听不到语音指示", "请在设置中打开语音 instructions，然后开始导航。"),
+            ("zh", "faq", "常见问题", "更多信息请参阅[编辑地图](edit.md)。"),
+        ],
+    )
     assert slugs(service, "编辑", "zh") == ["edit"]
     result = service.search(SearchRequest("语音指示 instrucions", "zh"))
     assert result.suggestion == "语音指示 instructions"
