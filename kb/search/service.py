@@ -175,7 +175,11 @@ def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     Japanese character alone. A word that starts like a shorter one adds nothing (a prefix's 40
     expansions start like the prefix)."""
     kept: list[str] = []
-    forms = {fold(pieces(w.lower())[0]) for w in words if len(w) >= MIN_PREFIX_SNIPPET or has_single(w)}
+    forms = {
+        w.lower() if has_single(w) else fold(pieces(w.lower())[0])  # が is no か: CJK as typed
+        for w in words
+        if len(w) >= MIN_PREFIX_SNIPPET or has_single(w)
+    }
     for head in sorted(forms):
         if not kept or not head.startswith(kept[-1]):
             kept.append(head)

@@ -189,7 +189,8 @@ def surface_words(text: str) -> Iterator[str]:
 
 def _fold_slowly(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(FOLDING))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # composed again: a Hangul syllable decomposes into letters that are no accents (지 is 지)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 class _Folded(dict[int, str]):

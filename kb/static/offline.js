@@ -47,7 +47,7 @@
 
   function fold(text) {
     return text.replace(/[æøœßþð]/g, function (c) { return FOLDING[c]; })
-      .normalize("NFKD").replace(/\p{M}/gu, "");
+      .normalize("NFKD").replace(/\p{M}/gu, "").normalize("NFC");  /* 지 stays 지 (Hangul) */
   }
 
   function joined(word) {

@@ -73,6 +73,10 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
         ],
     )
     assert slugs(service, "지도", "ko") == ["maps"]
+    assert (
+        '<mark class="match term0">지도</mark>를'
+        in service.search(SearchRequest("지도", "ko")).hits[0].snippet
+    )
     assert slugs(service, "음성 안내", "ko") == ["voice"]
     assert slugs(service, "편집", "ko") == ["edit"]
     assert slugs(service, "マップ", "ja") == ["offline"]
