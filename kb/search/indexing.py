@@ -39,7 +39,7 @@ from kb.search.analysis import (
     folded_analyzer,
     stem_analyzer,
 )
-from kb.search.words import TOKEN_PATTERN, join_words, strip_invisible, token_pattern
+from kb.search.words import spaced, strip_invisible, token_pattern
 from kb.settings import Settings
 
 META_FILE = "kb-index.json"
@@ -93,7 +93,7 @@ def link_texts(article: Article) -> list[str]:
         for match in INTERNAL_LINK.finditer(segment.text):
             target = match[2]
             if not is_external(target) and not target.startswith(("#", "mailto:", "tel:")):
-                found.append(join_words(TOKEN_PATTERN.findall(match[1])))
+                found.append(spaced(match[1]))
     return [text for text in found if text]
 
 

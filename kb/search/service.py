@@ -40,7 +40,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import MARK, WORD_CHAR, fold, has_single, is_single, join_words, pieces
+from kb.search.words import MARK, WORD_CHAR, fold, has_single, is_single, pieces
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -254,6 +254,20 @@ def _mask(gen: Generation, query: wq.Query) -> np.ndarray:
         gen.masks.clear()
     gen.masks[key] = mask
     return mask
+
+
+def rejoined(raw: str, typed: tuple[str, ...], words: list[str]) -> str:
+    """``words`` (the ``typed`` words, some corrected) spaced as the reader spaced the typed words in
+    ``raw``: none between two Chinese characters typed together (语音指示), one between Korean words."""
+    lowered, at, end = raw.lower(), 0, -1
+    out: list[str] = []
+    for old, new in zip(typed, words, strict=True):
+        found = lowered.find(old, at)
+        if out and found != end:
+            out.append(" ")
+        out.append(new)
+        at, end = (found + len(old), found + len(old)) if found >= 0 else (at, -2)
+    return "".join(out)
 
 
 def joined_words(gen: Generation, words: tuple[str, ...]) -> tuple[str, ...]:
@@ -681,7 +695,7 @@ class SearchService:
             changed = changed or better is not None
         if not changed:
             return None
-        text = join_words(words)
+        text = rejoined(parsed.raw, parsed.words, words)
         plan = build_plan(gen, replace(parse_query(text), any_term=True), {}, any_term=True)
         if plan is None or not np.any(rank(gen, list(plan.words)).counts > 0):
             return None

@@ -90,20 +90,26 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
         assert hits[0].slug == first and all(h.score < hits[0].score / 10 for h in hits[1:]), query
 
 
-def test_chinese_link_text_and_did_you_mean_keep_the_characters_together(tmp_path: Path) -> None:
-    """Link text in Chinese does not count as the linking article's content (it was looked for with
-    spaces between the characters, so never found), and "did you mean" writes Chinese without them."""
+def test_link_text_and_did_you_mean_keep_the_spacing_of_chinese_and_korean(tmp_path: Path) -> None:
+    """Link text in Chinese or Korean does not count as the linking article's content (it was looked
+    for with spaces between the characters, so never found), and "did you mean" writes Chinese
+    without spaces between the characters and Korean with its spaces between words."""
     service = indexed(
         tmp_path,
         [
             ("zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
             ("zh", "voice", "听不到语音指示", "请在设置中打开语音 instructions，然后开始导航。"),
             ("zh", "faq", "常见问题", "更多信息请参阅[编辑地图](edit.md)。"),
+            ("ko", "voice", "음성 안내", "설정에서 음성 안내 instructions 를 켜세요."),
+            ("ko", "edit", "장소 편집", "앱에서 장소 정보를 편집할 수 있습니다."),
+            ("ko", "faq", "자주 묻는 질문", "자세한 내용은 [장소 편집](edit.md) 문서를 참조하세요."),
         ],
     )
     assert slugs(service, "编辑", "zh") == ["edit"]
+    assert slugs(service, "장소 편집", "ko") == ["edit"]
     result = service.search(SearchRequest("语音指示 instrucions", "zh"))
     assert result.suggestion == "语音指示 instructions"
+    assert service.search(SearchRequest("음성 안내 instrucions", "ko")).suggestion == "음성 안내 instructions"
 
 
 def test_hindi_words_stay_whole_through_their_vowel_signs(tmp_path: Path) -> None:
