@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 # 10: the parts of a hyphenated word of words (mva-rapporter) in the main fields too, not e-post's.
 # 11: the summary indexed with the keywords.
 # 12: a Chinese, Japanese or Korean character is a word of its own, and two side by side one more;
-# words go on through combining marks (Hindi).
+# words go on through combining marks (Hindi); a hyphenated word's parts keep its position.
 ANALYSIS_VERSION = 12
 AGENT_NOUN = re.compile(r"^(?P<base>\w{5,}er)(?:e|en|ne|nes)$")
 MIN_SUFFIX = 4

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 # Chinese, Japanese and Korean characters are words of one character each, as Lucene's CJK
 # analysis reads them (its bigrams are ``token_matches``' pairs): Chinese and Japanese leave no
@@ -92,17 +92,15 @@ def has_single(text: str) -> bool:
     return _SINGLE_BLOCK_FOUND.search(text) is not None
 
 
-def spaced(text: str, words: Iterable[str] | None = None) -> str:
-    """The words of ``text`` (or ``words``, its words one for one, some of them changed) with a
-    space where ``text`` has anything between two and none where it has nothing: 编辑地图 stays
-    one run, 지도 편집 keeps its space, ``**bold** text`` is ``bold text``."""
+def spaced(text: str) -> str:
+    """The words of ``text`` with a space where it has anything between two and none where it has
+    nothing: 编辑地图 stays one run, 지도 편집 keeps its space, ``**bold** text`` is ``bold text``."""
     out: list[str] = []
     end = -1
-    replaced = iter(words) if words is not None else None
     for match in TOKEN_PATTERN.finditer(text):
         if out and match.start() != end:
             out.append(" ")
-        out.append(next(replaced, match.group()) if replaced is not None else match.group())
+        out.append(match.group())
         end = match.end()
     return "".join(out)
 
