@@ -257,34 +257,65 @@ def written_together(gen: Generation, first: str, second: str) -> str | None:
     return None
 
 
-def join_apart(
-    gen: Generation, words: list[str], plans: list[WordPlan | None], synonyms: dict[str, tuple[str, ...]]
-) -> None:
+def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) -> None:
     """Each pair of words typed apart that the articles write as one (``written_together``) also
     matches that word, in both words' plans at half weight each, so the one word counts once (an
     ignored word has no plan: ``sign in``'s ``sign`` alone, at full weight); never a typo then. An
     ignored word may only come second, as the particle of an English verb (``log in``, ``set
     up``): first, it starts other words (``up date`` is no ``update``, ``in come`` no ``income``);
     in nb/nn/sv/da, where such verbs are written apart, it ends them (``lønn som``: ``lønnsom``).
-    Two Chinese, Japanese or Korean characters are such a pair, and their synonyms the pair's."""
+    Two Chinese, Japanese or Korean characters are such a pair."""
     for at in range(len(words) - 1):
         if plans[at] is None or (plans[at + 1] is None and gen.lang in DECOMPOUND_LANGUAGES):
             continue
-        pair = [plan for plan in plans[at : at + 2] if plan is not None]
-        alternatives = []
         joined = written_together(gen, words[at], words[at + 1])
-        if joined is not None:
-            alternatives.append(Alternative(written_terms(gen, joined), 1.0 / len(pair)))
-        characters = words[at] + words[at + 1]
-        if is_pair(characters):  # a two-character word's synonyms (编辑: 修改)
-            for synonym in synonyms.get(characters, ()):
-                terms = written_terms(gen, synonym) if is_pair(synonym) else None
-                found = synonym_alternative(gen, synonym) if terms is None else Alternative(terms)
-                if found is not None:
-                    alternatives.append(Alternative(found.terms, SYNONYM_SCALE / len(pair)))
+        if joined is None:
+            continue
+        pair = [plan for plan in plans[at : at + 2] if plan is not None]
+        alternative = Alternative(written_terms(gen, joined), 1.0 / len(pair))
         for plan in pair:
-            plan.primary.extend(alternatives)
-            plan.misspelled = plan.misspelled and not alternatives
+            plan.primary.append(alternative)
+            plan.misspelled = False
+
+
+def is_run(word: str) -> bool:
+    """Whether ``word`` is two or more Chinese, Japanese or Korean characters (a synonym's word)."""
+    return len(word) > 1 and all(is_single(c) for c in word)
+
+
+def run_synonyms(
+    gen: Generation, words: list[str], plans: list[WordPlan | None], synonyms: dict[str, tuple[str, ...]]
+) -> None:
+    """The synonyms of a Chinese, Japanese or Korean word, typed as its characters (编辑: 修改,
+    다운로드: 내려받기): where a key's characters stand side by side among the query's words, each
+    of its synonyms is an alternative in those characters' plans, split between them so that it
+    counts once, a little below the words typed (a synonym of characters needs every pair of them
+    side by side in the article: ``run_alternative``)."""
+    for key, others in synonyms.items():
+        if not is_run(key):
+            continue
+        size = len(key)
+        for at in range(len(words) - size + 1):
+            if "".join(words[at : at + size]) != key:
+                continue
+            covered = [plan for plan in plans[at : at + size] if plan is not None]
+            for synonym in others:
+                found = (
+                    run_alternative(gen, synonym) if is_run(synonym) else synonym_alternative(gen, synonym)
+                )
+                if found is None or not covered:
+                    continue
+                split = Alternative(found.terms, SYNONYM_SCALE / len(covered), found.parts)
+                for plan in covered:
+                    plan.primary.append(split)
+                    plan.misspelled = False
+
+
+def run_alternative(gen: Generation, run: str) -> Alternative:
+    """Chinese, Japanese or Korean characters as one alternative: each two side by side (the words
+    ``kb.search.words.token_matches`` indexes), all of them required."""
+    parts = tuple(stem_terms(run[at : at + 2], run[at : at + 2]) for at in range(len(run) - 1))
+    return Alternative(tuple(term for part in parts for term in part), 1.0, parts if len(parts) > 1 else ())
 
 
 def accented(gen: Generation, plan: WordPlan, word: str) -> int:

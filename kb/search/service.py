@@ -316,7 +316,8 @@ def build_plan(
     """The word plans of a query: words (stop words left out), prefixes, fuzzy words, phrases."""
     plain = joined_words(gen, parsed.words)
     typed = [word_plan(gen, word, synonyms) for word in plain]
-    ranking.join_apart(gen, list(plain), typed, synonyms)
+    ranking.join_apart(gen, list(plain), typed)
+    ranking.run_synonyms(gen, list(plain), typed, synonyms)
     words: list[WordPlan] = [plan for plan in typed if plan is not None]
     for prefix in parsed.prefixes:
         words.append(prefix_plan(gen, prefix))

@@ -41,12 +41,6 @@ def normal(text: str) -> str:
     return " ".join(found)
 
 
-def too_long(word: str) -> bool:
-    """Chinese, Japanese or Korean characters longer than a pair: a query matches its characters one by one
-    and side by side in twos (``kb.search.words.token_matches``), so such a synonym is never met."""
-    return len(word) > 2 and all(is_single(c) for c in word)
-
-
 def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
     """The table of one file (word -> the words it also finds); problems collected with their line."""
     try:
@@ -68,11 +62,6 @@ def parse_synonyms(text: str, path: str, problems: Problems) -> Table:
         others = [normal(v) for v in values]
         if not others or not all(others):
             problems.add(path, line, _("{key!r} needs a list of words, like [a, b]").format(key=key))
-            continue
-        longer = [w for w in (word, *others) if too_long(w)]
-        if longer:
-            message = _("a Chinese, Japanese or Korean synonym must be one or two characters, not {value!r}")
-            problems.add(path, line, message.format(value=longer[0]))
             continue
         phrases = [v for v, o in zip(values, others, strict=True) if " " in o]
         if phrases:

@@ -668,15 +668,23 @@
           seen.push(doc);
         }
       }
-      (alternatives.apart || []).forEach(function (apart) {  /* words typed apart, written as one */
-        var joinedScored = index.scored(apart[0]);
-        for (var k = 0; k < joinedScored.docs.length; k++) {
-          var one = joinedScored.docs[k], part = joinedScored.scores[one] * apart[1];
-          if (part > primary[one]) primary[one] = part;
-          if (index.titleTerms(one)[apart[0]]) inTitle[one] = 1;
+      /* words typed apart, written as one; a synonym of characters (every pair of them required) */
+      (alternatives.apart || []).forEach(function (apart) {
+        var all = apart[0].map(function (t) { return index.scored(t); }), first = all[0];
+        for (var k = 0; k < first.docs.length; k++) {
+          var one = first.docs[k], sum = 0, titled = true;
+          for (var m = 0; m < all.length && sum >= 0; m++) {
+            var value = all[m].scores[one];
+            if (value === undefined) sum = -1;
+            else sum += value;
+            titled = titled && Boolean(index.titleTerms(one)[apart[0][m]]);
+          }
+          if (sum < 0) continue;
+          if (sum * apart[1] > primary[one]) primary[one] = sum * apart[1];
+          if (titled) inTitle[one] = 1;
           seen.push(one);
         }
-        terms[apart[0]] = true;
+        apart[0].forEach(function (t) { terms[t] = true; });
       });
       var parts = alternatives.parts;
       if (parts) {  /* a compound's two parts: both in the article, their scores summed, a little lower */
@@ -766,24 +774,57 @@
   function joinApart(index, words, typed) {
     for (var at = 0; at + 1 < words.length; at++) {
       if (typed[at] === null || (typed[at + 1] === null && index.limits.decompound)) continue;
+      var term = writtenTogether(index, words[at], words[at + 1]);
+      if (term < 0) continue;
       var pair = [typed[at], typed[at + 1]].filter(function (p) { return p !== null; });
-      var found = [], term = writtenTogether(index, words[at], words[at + 1]);
-      if (term >= 0) found.push([term, 1 / pair.length]);
-      var characters = words[at].text + words[at + 1].text;
-      if (isSingle(words[at].text) && isSingle(words[at + 1].text) &&
-          Object.prototype.hasOwnProperty.call(index.synonyms, characters)) {
-        index.synonyms[characters].forEach(function (synonym) {  /* 编辑: 修改 */
-          var other = index.lookup(synonym);
-          if (other >= 0) found.push([other, index.limits.synonym_scale / pair.length]);
-        });
-      }
-      if (!found.length) continue;
       pair.forEach(function (alternatives) {
         if (!alternatives.apart) Object.defineProperty(alternatives, "apart", { value: [] });
-        found.forEach(function (entry) { alternatives.apart.push(entry); });
+        alternatives.apart.push([[term], 1 / pair.length]);
         if (alternatives.misspelled) alternatives.misspelled = false;
       });
     }
+  }
+
+  /* Two or more Chinese, Japanese or Korean characters (a synonym's word). */
+  function isRun(word) {
+    var chars = Array.from(word);
+    return chars.length > 1 && chars.every(isSingle);
+  }
+
+  /* The terms of characters side by side (each two, all required), or null where one is unknown. */
+  function runTerms(index, run) {
+    var chars = Array.from(run), terms = [];
+    for (var i = 0; i + 1 < chars.length; i++) {
+      var term = index.lookup(chars[i] + chars[i + 1]);
+      if (term < 0) return null;
+      terms.push(term);
+    }
+    return terms;
+  }
+
+  /* The synonyms of a Chinese, Japanese or Korean word typed as its characters (编辑: 修改), split
+     between those characters' plans, as the server's ranking.run_synonyms. */
+  function runSynonyms(index, words, typed) {
+    Object.keys(index.synonyms).forEach(function (key) {
+      if (!isRun(key)) return;
+      var size = Array.from(key).length;
+      for (var at = 0; at + size <= words.length; at++) {
+        var part = words.slice(at, at + size);
+        var text = part.map(function (w) { return w.text; }).join("");
+        if (text !== key || part.some(function (w) { return w.prefix; })) continue;
+        var covered = typed.slice(at, at + size).filter(function (p) { return p !== null; });
+        if (!covered.length) continue;
+        index.synonyms[key].forEach(function (synonym) {
+          var terms = isRun(synonym) ? runTerms(index, synonym) : [index.lookup(synonym)];
+          if (!terms || terms[0] < 0) return;
+          covered.forEach(function (alternatives) {
+            if (!alternatives.apart) Object.defineProperty(alternatives, "apart", { value: [] });
+            alternatives.apart.push([terms, index.limits.synonym_scale / covered.length]);
+            if (alternatives.misspelled) alternatives.misspelled = false;
+          });
+        });
+      }
+    });
   }
 
   /* Search one language's index: words required as requiredMatches() says, else any word,
@@ -795,6 +836,7 @@
     var filters = parsed.tags.length || parsed.categories.length;
     var typed = parsed.words.map(function (word) { return expand(index, word); });
     joinApart(index, parsed.words, typed);
+    runSynonyms(index, parsed.words, typed);
     var plans = typed.filter(function (alternatives) { return alternatives !== null; });
     var result = { hits: [], terms: {}, fallback: null, words: parsed.words };
     if (!plans.length && !filters) return result;
@@ -815,6 +857,7 @@
       });
       var corrected = fixed.map(function (word) { return expand(index, word); });
       joinApart(index, fixed, corrected);
+      runSynonyms(index, fixed, corrected);
       corrected = corrected.filter(function (alternatives) { return alternatives !== null; });
       found = run(index, parsed, corrected, true, false);
       if (found.hits.length) result.fallback = "fuzzy";

@@ -449,8 +449,8 @@ def test_british_and_american_spellings_are_one_word_offline_as_on_the_server(
 def test_chinese_and_hindi_are_searched_offline_as_on_the_server(page: Any, tmp_path: Path) -> None:
     """A Chinese word inside a sentence written without spaces (each character a word, the pair of
     characters side by side first) and a Hindi word whole through its vowel signs, in the browser as
-    on the server; an author's synonym of two characters too; the snippet marks 编辑 once, not each
-    character."""
+    on the server; an author's synonyms of two characters and more too; the snippet marks 编辑 once,
+    not each character."""
     from kb.search.service import SearchRequest
 
     articles = {
@@ -460,17 +460,18 @@ def test_chinese_and_hindi_are_searched_offline_as_on_the_server(page: Any, tmp_
         "scattered": ("常见问题", "辑录了地区的下载说明：图片、编号和地址。"),
         "maps": ("मानचित्र डाउनलोड करें", "ऑफ़लाइन उपयोग के लिए मानचित्र डाउनलोड करें।"),
         "honour": ("सम्मान", "नए मान तय करें और चित्र जोड़ें।"),
+        "guide": ("路线指引", "选择目的地后，应用会显示路线指引。"),
     }
     (tmp_path / "kb" / "synonyms").mkdir(parents=True)
-    (tmp_path / "kb" / "synonyms" / "zh.yml").write_text("编辑: [修改]\n", encoding="utf-8")
+    (tmp_path / "kb" / "synonyms" / "zh.yml").write_text("编辑: [修改]\n导航: [路线指引]\n", encoding="utf-8")
     service, out = exported(page, tmp_path, "zh", articles)
-    queries = ["编辑", "语音", "导航", "编辑地图", "下载地图", "地图", "मानचित्र", "修改"]
+    queries = ["编辑", "语音", "导航", "编辑地图", "下载地图", "地图", "मानचित्र", "修改", "路线指引"]
     offline = page.evaluate("qs => qs.map(q => KBOffline.search('zh', q))", queries)
     for query, found in zip(queries, offline, strict=True):
         server = [h.slug for h in service.search(SearchRequest(query, "zh")).hits]
         assert server[:1] == found[:1], (query, server, found)
         assert sorted(server) == sorted(found), (query, server, found)
-    firsts = ["edit", "voice", "voice", "edit", "download", "edit", "maps", "edit"]
+    firsts = ["edit", "voice", "guide", "edit", "download", "edit", "maps", "edit", "guide"]
     assert [found[0] for found in offline] == firsts
     assert offline[6] == ["maps"]  # not the article with मान and चित्र
     for query in ("编辑", "修改"):  # the synonym's article marks the word it writes
