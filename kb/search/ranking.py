@@ -291,19 +291,16 @@ def run_synonyms(
     of its synonyms is an alternative in those characters' plans, split between them so that it
     counts once, a little below the words typed (a synonym of characters needs every pair of them
     side by side in the article: ``run_alternative``)."""
-    for key, others in synonyms.items():
-        if not is_run(key):
-            continue
-        size = len(key)
-        for at in range(len(words) - size + 1):
-            if "".join(words[at : at + size]) != key:
-                continue
-            covered = [plan for plan in plans[at : at + size] if plan is not None]
-            for synonym in others:
+    for at in range(len(words)):  # each run of characters in the query, looked up (not the table)
+        end = at + 1
+        while end < len(words) and is_single(words[at]) and is_single(words[end]):
+            end += 1
+            covered = [plan for plan in plans[at:end] if plan is not None]
+            for synonym in synonyms.get("".join(words[at:end]), ()) if covered else ():
                 found = (
                     run_alternative(gen, synonym) if is_run(synonym) else synonym_alternative(gen, synonym)
                 )
-                if found is None or not covered:
+                if found is None:
                     continue
                 split = Alternative(found.terms, SYNONYM_SCALE / len(covered), found.parts)
                 for plan in covered:

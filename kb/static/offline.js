@@ -805,15 +805,12 @@
   /* The synonyms of a Chinese, Japanese or Korean word typed as its characters (编辑: 修改), split
      between those characters' plans, as the server's ranking.run_synonyms. */
   function runSynonyms(index, words, typed) {
-    Object.keys(index.synonyms).forEach(function (key) {
-      if (!isRun(key)) return;
-      var size = Array.from(key).length;
-      for (var at = 0; at + size <= words.length; at++) {
-        var part = words.slice(at, at + size);
-        var text = part.map(function (w) { return w.text; }).join("");
-        if (text !== key || part.some(function (w) { return w.prefix; })) continue;
-        var covered = typed.slice(at, at + size).filter(function (p) { return p !== null; });
-        if (!covered.length) continue;
+    for (var at = 0; at < words.length; at++) {  /* each run of characters in the query, looked up */
+      for (var end = at + 1; end < words.length && isSingle(words[at].text) && isSingle(words[end].text) &&
+           !words[end].prefix && !words[at].prefix; end++) {
+        var key = words.slice(at, end + 1).map(function (w) { return w.text; }).join("");
+        var covered = typed.slice(at, end + 1).filter(function (p) { return p !== null; });
+        if (!covered.length || !Object.prototype.hasOwnProperty.call(index.synonyms, key)) continue;
         index.synonyms[key].forEach(function (synonym) {
           var terms = isRun(synonym) ? runTerms(index, synonym) : [index.lookup(synonym)];
           if (!terms || terms[0] < 0) return;
@@ -824,7 +821,7 @@
           });
         });
       }
-    });
+    }
   }
 
   /* Search one language's index: words required as requiredMatches() says, else any word,
