@@ -770,7 +770,7 @@
   /* Each such pair also matches the one word, in both words' plans at half weight each (an
      ignored word has none: then at full weight), never a typo then; an ignored word only second,
      and in English only (log in; up date is no update, lønn som no lønnsom): ranking.join_apart.
-     Two Chinese, Japanese or Korean characters are such a pair, and their synonyms the pair's. */
+     Two Chinese, Japanese or Korean characters are such a pair (their synonyms: runSynonyms). */
   function joinApart(index, words, typed) {
     for (var at = 0; at + 1 < words.length; at++) {
       if (typed[at] === null || (typed[at + 1] === null && index.limits.decompound)) continue;
