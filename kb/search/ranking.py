@@ -516,7 +516,8 @@ def loose(word: str) -> str:
 
 
 def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
-    """Adjacent query words in stored text (each word's first letters), for the phrase bonus; a
+    """Adjacent query words in stored text (each word's first letters, where a word starts:
+    ``kb.search.words.word_matches``), for the phrase bonus; a
     Chinese, Japanese or Korean character next to the one after it, with no space between (地图 of 地, 图)."""
     heads = [
         (is_single(w), re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]))
@@ -527,7 +528,7 @@ def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
         return None
     rest = rf"(?:{WORD_CHAR}|{MARK})*"
     pairs = [
-        rf"{a}\s*{b}" if single_a else rf"\b{a}{rest}" + (rf"\s*{b}" if single_b else rf"[\s\-]+{b}")
+        rf"{a}\s*{b}" if single_a else rf"{a}{rest}" + (rf"\s*{b}" if single_b else rf"[\s\-]+{b}")
         for (single_a, a), (single_b, b) in itertools.pairwise(heads)
     ]
     return re.compile("|".join(pairs))

@@ -40,7 +40,7 @@ from kb.search.ranking import (
 )
 from kb.search.scoring import Generation
 from kb.search.synonyms import Synonyms
-from kb.search.words import MARK, WORD_CHAR, fold, has_single, is_single, pieces
+from kb.search.words import MARK, WORD_CHAR, fold, has_single, is_single, pieces, word_matches
 from kb.settings import Settings
 
 PAGE_SIZE = 10
@@ -171,8 +171,8 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
 
 
 def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Words starting like a query word (or its stem), accents and hyphens ignored; a Chinese or
-    Japanese character alone. A word that starts like a shorter one adds nothing (a prefix's 40
+    """Words starting like a query word (or its stem), accents and hyphens ignored; a Chinese,
+    Japanese or Korean character alone. A word that starts like a shorter one adds nothing (a prefix's 40
     expansions start like the prefix)."""
     kept: list[str] = []
     forms = {
@@ -187,9 +187,8 @@ def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     singles = [re.escape(h) for h in kept if has_single(h)]  # 编 or 编辑: as they are, anywhere
     heads = [loose(h) for h in sorted((h for h in kept if not has_single(h)), key=len, reverse=True)]
-    # a word starts after any character but a letter of its own script (GPX in 使用GPX文件 too)
     rest = rf"(?:{WORD_CHAR}|{MARK}|[-'’](?={WORD_CHAR}))*"
-    found = [rf"(?<!{WORD_CHAR})(?:{'|'.join(heads)}){rest}"] if heads else []
+    found = [rf"(?:{'|'.join(heads)}){rest}"] if heads else []  # where a word starts: word_matches
     return re.compile("|".join(found + singles))
 
 
@@ -200,14 +199,14 @@ def folded_snippet(body: str, words: tuple[str, ...]) -> str:
     searched = body.lower()
     if pattern is None or len(searched) != len(body):
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
-    first = pattern.search(searched)
+    first = next(word_matches(pattern, searched), None)
     if first is None:
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
     start = max(0, first.start() - 60)
     start = body.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
     spans: list[list[int]] = []
-    for match in pattern.finditer(searched, first.start(), end):
+    for match in word_matches(pattern, searched, first.start(), end):
         if match.end() > end:
             continue
         if spans and spans[-1][1] == match.start():  # characters next to each other: one mark (编辑)
@@ -486,7 +485,7 @@ def rescore_phrases(gen: Generation, found: Outcome, words: tuple[str, ...]) -> 
     for doc in found.order[:PHRASE_CANDIDATES]:
         stored = gen.stored(doc)
         text = (str(stored.get("title", "")) + "\n" + str(stored.get("body", ""))).lower()
-        if pattern.search(text):
+        if next(word_matches(pattern, text), None) is not None:
             found.scores[doc] *= 1.0 + PHRASE_FACTOR
     head = sorted(found.order[:PHRASE_CANDIDATES], key=lambda d: (-found.scores[d], -gen.dates[d], d))
     found.order[:PHRASE_CANDIDATES] = head

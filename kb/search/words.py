@@ -92,6 +92,29 @@ def has_single(text: str) -> bool:
     return _SINGLE_BLOCK_FOUND.search(text) is not None
 
 
+_WORD_CHAR_FOUND = re.compile(WORD_CHAR)
+
+
+def word_matches(
+    pattern: re.Pattern[str], text: str, pos: int = 0, end: int | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` in ``text[pos:end]`` that start a word: not right after a letter
+    of the same script (``GPX`` in ``使用GPX`` does; a Chinese, Japanese or Korean character starts
+    one anywhere). Checked here rather than by a lookbehind or ``\\b`` in the pattern: ``re`` scans
+    3-20x faster without one (the phrase bonus spent 2 ms of a query there)."""
+    end = len(text) if end is None else end
+    while pos <= end:
+        found = pattern.search(text, pos, end)
+        if found is None:
+            return
+        start = found.start()
+        if start == 0 or is_single(text[start]) or not _WORD_CHAR_FOUND.match(text, start - 1):
+            yield found
+            pos = max(found.end(), start + 1)
+        else:
+            pos = start + 1
+
+
 def spaced(text: str) -> str:
     """The words of ``text`` with a space where it has anything between two and none where it has
     nothing: 编辑地图 stays one run, 지도 편집 keeps its space, ``**bold** text`` is ``bold text``."""
