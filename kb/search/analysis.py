@@ -152,8 +152,9 @@ class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
         self.plain = RegexTokenizer(PLAIN_TOKEN_PATTERN)
 
     def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
-        if not kwargs.get("tokenize", True):
-            return cast(Iterator[Token], super().__call__(value, **kwargs))
+        if not kwargs.get("tokenize", True) or (kwargs.get("mode") == "query" and is_pair(value)):
+            # a query's pair of characters (written_terms, the offline stems) is one word: itself
+            return cast(Iterator[Token], super().__call__(value, **{**kwargs, "tokenize": False}))
         if token_pattern(value) is PLAIN_TOKEN_PATTERN:  # one scan: most texts go no further
             return cast(Iterator[Token], self.plain(value, **kwargs))
         if not has_single(value):
@@ -168,7 +169,7 @@ class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
         )
         position = start_pos - 1
         for text, start, end in token_matches(value):
-            paired = len(text) == 2 and is_pair(text)
+            paired = is_pair(text)
             position += 0 if paired else 1
             token.text, token.boost, token.stopped = text, 1.0, False
             if kwargs.get("keeporiginal"):

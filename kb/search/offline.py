@@ -57,7 +57,7 @@ from kb.search.ranking import (
 from kb.search.scoring import K1, B
 from kb.search.service import MAX_EXPANSION
 from kb.search.variants import variant_table
-from kb.search.words import COMPOUNDING, is_pair, pieces, stemmed_pieces, word_counts
+from kb.search.words import COMPOUNDING, pieces, stemmed_pieces, word_counts
 
 FORMAT = 6  # 3: named keys (doc_fields, suffix, query limits by name); 4: soft coordination, synonyms;
 # 5: the limits of unknown-word guesses and Nordic compound splitting; meta postings hold field scores;
@@ -84,9 +84,6 @@ class Stemmer:
         try:
             return self.cache[word]
         except KeyError:
-            if is_pair(word):  # two characters side by side: the word itself (the analyzer adds it)
-                self.cache[word] = word
-                return word
             stem = next((str(t.text) for t in self.analyzer(word, mode="query")), None)
             self.cache[word] = stem
             return stem

@@ -33,6 +33,7 @@ from kb.search.words import (
     fold,
     has_single,
     is_pair,
+    is_run,
     is_single,
     pieces,
 )
@@ -120,9 +121,7 @@ def stem_terms(stem: str, exact: str | None) -> tuple[Term, ...]:
 
 def written_terms(gen: Generation, word: str) -> tuple[Term, ...]:
     """The primary terms of a word the articles write: its stem (the word itself where the stemmed
-    fields ignore it) and its exact form; two Chinese, Japanese or Korean characters as they are (地图)."""
-    if is_pair(word):
-        return stem_terms(word, word)
+    fields ignore it) and its exact form."""
     return stem_terms(gen.analyse("body", word) or word, word)
 
 
@@ -278,11 +277,6 @@ def join_apart(gen: Generation, words: list[str], plans: list[WordPlan | None]) 
             plan.misspelled = False
 
 
-def is_run(word: str) -> bool:
-    """Whether ``word`` is two or more Chinese, Japanese or Korean characters (a synonym's word)."""
-    return len(word) > 1 and all(is_single(c) for c in word)
-
-
 def run_synonyms(
     gen: Generation, words: list[str], plans: list[WordPlan | None], synonyms: dict[str, tuple[str, ...]]
 ) -> None:
@@ -311,7 +305,7 @@ def run_synonyms(
 def run_alternative(gen: Generation, run: str) -> Alternative:
     """Chinese, Japanese or Korean characters as one alternative: each two side by side (the words
     ``kb.search.words.token_matches`` indexes), all of them required."""
-    parts = tuple(stem_terms(run[at : at + 2], run[at : at + 2]) for at in range(len(run) - 1))
+    parts = tuple(written_terms(gen, run[at : at + 2]) for at in range(len(run) - 1))
     return Alternative(tuple(term for part in parts for term in part), 1.0, parts if len(parts) > 1 else ())
 
 

@@ -172,14 +172,14 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
 
 def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """Words starting like a query word (or its stem), accents and hyphens ignored; a Chinese,
-    Japanese or Korean character alone. A word that starts like a shorter one adds nothing (a prefix's 40
-    expansions start like the prefix)."""
+    Japanese or Korean character alone, as typed (が is no か). A word that starts like a shorter one
+    adds nothing (a prefix's 40 expansions start like the prefix)."""
     kept: list[str] = []
-    forms = {
-        w.lower() if has_single(w) else fold(pieces(w.lower())[0])  # が is no か: CJK as typed
-        for w in words
-        if len(w) >= MIN_PREFIX_SNIPPET or has_single(w)
-    }
+    forms = set()
+    for word in words:
+        cjk = has_single(word)
+        if cjk or len(word) >= MIN_PREFIX_SNIPPET:
+            forms.add(word.lower() if cjk else fold(pieces(word.lower())[0]))
     for head in sorted(forms):
         if not kept or not head.startswith(kept[-1]):
             kept.append(head)

@@ -83,7 +83,12 @@ def is_single(word: str) -> bool:
 def is_pair(word: str) -> bool:
     """Whether ``word`` is two one-character words written side by side (地图), as ``token_matches``
     adds them."""
-    return len(word) == 2 and _SINGLE_FOUND.fullmatch(word[0]) is not None and is_single(word[1])
+    return len(word) == 2 and is_single(word[0]) and is_single(word[1])
+
+
+def is_run(word: str) -> bool:
+    """Whether ``word`` is two or more Chinese, Japanese or Korean characters (a synonym's word)."""
+    return len(word) > 1 and all(is_single(c) for c in word)
 
 
 def has_single(text: str) -> bool:
