@@ -30,6 +30,12 @@ import yaml
 
 SOURCE = Path(__file__).resolve().parent.parent.parent / "shared/data/help-corpora/organicmaps-faq"
 LANGUAGES = {"en": "en", "zh": "zh-Hans", "hi": "hi", "mr": "mr", "te": "te", "ml": "ml", "ar": "ar"}
+EVERY = {  # --all: every language of the FAQ, by kb's code for it
+    **LANGUAGES,
+    **{folder: folder for folder in ("af", "ca", "cs", "cy", "de", "el", "es", "et", "eu", "fr", "gl", "he")},
+    **{folder: folder for folder in ("hu", "id", "it", "lt", "nl", "oc", "pl", "pt", "ru", "sv", "tr", "uk")},
+    "fa": "fa-IR",  # pt-BR is left out: kb reads it as pt, which the FAQ has too
+}
 SHORTCODE = re.compile(r"\{\{.*?\}\}", re.S)
 QUESTIONS = [  # (question, the slug of the article that answers it)
     ("下载地图", "cant-download-maps"),
@@ -59,9 +65,9 @@ QUESTIONS = [  # (question, the slug of the article that answers it)
 ]
 
 
-def convert(out: Path) -> None:
+def convert(out: Path, languages: dict[str, str] = LANGUAGES) -> None:
     """The FAQ as a kb knowledge base in ``out``: ``articles/<lang>/<folder name>.md``."""
-    for lang, folder in LANGUAGES.items():
+    for lang, folder in languages.items():
         target = out / "articles" / lang
         target.mkdir(parents=True, exist_ok=True)
         for path in sorted((SOURCE / folder).glob("*/*/index*.md")):
@@ -75,8 +81,8 @@ def convert(out: Path) -> None:
             (target / f"{path.parent.name}.md").write_text(
                 f"---\n{front_matter}---\n{SHORTCODE.sub('', body)}", encoding="utf-8"
             )
-    languages = ", ".join(LANGUAGES)
-    (out / "kb.yml").write_text(f"site_name: FAQ\nlanguages: [{languages}]\ndefault_language: en\n")
+    codes = ", ".join(languages)
+    (out / "kb.yml").write_text(f"site_name: FAQ\nlanguages: [{codes}]\ndefault_language: en\n")
 
 
 def reciprocal(hits: list[str], wanted: str) -> float:
@@ -87,7 +93,9 @@ def reciprocal(hits: list[str], wanted: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--all", action="store_true", help="known items in every language of the FAQ")
     args = parser.parse_args()
+    languages = EVERY if args.all else LANGUAGES
     sys.path.insert(0, str(args.code.resolve()))
     from kb.content.config import load_settings
     from kb.content.loader import load_library
@@ -96,7 +104,7 @@ def main() -> None:
 
     report: dict[str, Any] = {"code": str(args.code.resolve())}
     with tempfile.TemporaryDirectory(prefix="kb-faq-") as tmp:
-        convert(Path(tmp))
+        convert(Path(tmp), languages)
         settings = load_settings(Path(tmp))
         library = load_library(settings).library
         update_indexes(settings, library, rebuild=True)
@@ -116,7 +124,7 @@ def main() -> None:
             "with_results": sum(1 for h in answered if h),
         }
         known: dict[str, dict[str, float]] = {}
-        for lang in LANGUAGES:
+        for lang in languages:
             articles = list(library.in_language(lang))
             opening = [
                 (a.text.replace("\n", " ")[:12] if lang == "zh" else " ".join(a.text.split()[:8]))

@@ -21,7 +21,7 @@ from kb.cli import cli
 from kb.content.config import load_settings
 from kb.content.loader import load_library
 from kb.search.indexing import update_indexes
-from kb.search.service import SearchService
+from kb.search.service import SearchRequest, SearchService
 from kb.settings import Settings
 from kb.store import Store
 
@@ -96,6 +96,21 @@ def indexed_service(settings: Settings) -> SearchService:
     """A SearchService over freshly built indexes of ``settings``' knowledge base."""
     update_indexes(settings, load_library(settings).library, rebuild=True)
     return SearchService(settings)
+
+
+def indexed_articles(root: Path, articles: list[tuple[str, str, str, str]]) -> SearchService:
+    """A search service over ``articles`` (language, slug, title, body) written into ``root``."""
+    for lang, slug, title, body in articles:
+        folder = root / "articles" / lang
+        folder.mkdir(parents=True, exist_ok=True)
+        front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
+        (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
+    return indexed_service(load_settings(root))
+
+
+def search_slugs(service: SearchService, text: str, lang: str) -> list[str]:
+    """The slugs of a search's results, best first."""
+    return [h.slug for h in service.search(SearchRequest(text, lang)).hits]
 
 
 # --- web -------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "sqlalchemy": ("kb.store",),
     "psycopg": ("kb.store",),
     "numpy": ("kb.search",),
+    "Stemmer": ("kb.search.analysis",),  # PyStemmer: Snowball's stemmers, inside the analyzers
 }
 # Which kb modules each part may import (by prefix); a part may always import itself.
 STDLIB_ONLY = ("kb.model", "kb.settings", "kb.errors")

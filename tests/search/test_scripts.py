@@ -8,9 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.content.config import load_settings
 from kb.search.analysis import WordTokenizer
-from kb.search.service import SearchRequest, SearchService
+from kb.search.service import SearchRequest
 from kb.search.words import (
     MARK,
     TOKEN_PATTERN,
@@ -21,31 +20,13 @@ from kb.search.words import (
     word_matches,
     words,
 )
-from tests.helpers import indexed_service
-
-
-def write(root: Path, lang: str, slug: str, title: str, body: str) -> None:
-    folder = root / "articles" / lang
-    folder.mkdir(parents=True, exist_ok=True)
-    front = f"---\ntitle: {title}\nauthor: Test Author\ndate: 2024-05-01\ncategory: Help\n---\n\n"
-    (folder / f"{slug}.md").write_text(front + body + "\n", encoding="utf-8")
-
-
-def indexed(root: Path, articles: list[tuple[str, str, str, str]]) -> SearchService:
-    """A search service over ``articles`` (language, slug, title, body), freshly indexed."""
-    for lang, slug, title, body in articles:
-        write(root, lang, slug, title, body)
-    return indexed_service(load_settings(root))
-
-
-def slugs(service: SearchService, text: str, lang: str) -> list[str]:
-    return [h.slug for h in service.search(SearchRequest(text, lang)).hits]
+from tests.helpers import indexed_articles, search_slugs
 
 
 def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_path: Path) -> None:
     """A reader types 编辑 (edit) or 下载地图 (download maps): the articles write them inside longer
     runs of characters, with no spaces; each character is a word, and two side by side one more."""
-    service = indexed(
+    service = indexed_articles(
         tmp_path,
         [
             ("zh", "download", "如何下载地图", "打开应用，选择要下载的地区，然后点击下载按钮。"),
@@ -54,8 +35,8 @@ def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_pat
             ("zh", "scattered", "常见问题", "辑录了地区的下载说明：图片、编号和地址。"),
         ],
     )
-    assert slugs(service, "语音", "zh") == ["voice"]
-    assert slugs(service, "导航", "zh") == ["voice"]
+    assert search_slugs(service, "语音", "zh") == ["voice"]
+    assert search_slugs(service, "导航", "zh") == ["voice"]
     # "scattered" has every character of 编辑 and 编辑地图 too, but apart: it comes after the article
     # that writes them side by side, far below it
     for query, first in [("编辑", "edit"), ("编辑地图", "edit"), ("下载地图", "download")]:
@@ -64,7 +45,7 @@ def test_chinese_words_are_found_inside_sentences_written_without_spaces(tmp_pat
         assert all(h.score < hits[0].score / 2 for h in hits if h.slug == "scattered"), query
     hit = service.search(SearchRequest("编辑", "zh")).hits[0]
     assert '<mark class="match term0">编辑</mark>' in hit.snippet  # one mark, not one per character
-    assert slugs(service, '"编辑地图"', "zh") == ["edit"]  # a quoted phrase: the characters in a row
+    assert search_slugs(service, '"编辑地图"', "zh") == ["edit"]  # a quoted phrase: the characters in a row
     assert service.search(SearchRequest('"地图编辑"', "zh")).fallback is not None  # in no article
 
 
@@ -72,7 +53,7 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
     """Korean joins particles to its words (지도를: the map, as object) and Japanese writes
     katakana compounds whole (オフラインマップ, offline map): each character is a word, and two
     side by side one more, as Lucene's CJK analysis reads them, so 지도 and マップ are found."""
-    service = indexed(
+    service = indexed_articles(
         tmp_path,
         [
             ("ko", "maps", "지도를 다운로드하는 방법", "설정에서 지도를 다운로드하세요."),
@@ -82,14 +63,14 @@ def test_korean_words_are_found_with_their_particles_and_katakana_inside_longer_
             ("ja", "route", "ルートを作成する", "目的地を選んでナビを開始します。"),
         ],
     )
-    assert slugs(service, "지도", "ko") == ["maps"]
+    assert search_slugs(service, "지도", "ko") == ["maps"]
     assert (
         '<mark class="match term0">지도</mark>를'
         in service.search(SearchRequest("지도", "ko")).hits[0].snippet
     )
-    assert slugs(service, "음성 안내", "ko") == ["voice"]
-    assert slugs(service, "편집", "ko") == ["edit"]
-    assert slugs(service, "マップ", "ja") == ["offline"]
+    assert search_slugs(service, "음성 안내", "ko") == ["voice"]
+    assert search_slugs(service, "편집", "ko") == ["edit"]
+    assert search_slugs(service, "マップ", "ja") == ["offline"]
     # longer queries: the soft rule of three words or more lets a shared character in, far below
     for query, lang, first in [
         ("지도 다운로드", "ko", "maps"),
@@ -104,7 +85,7 @@ def test_link_text_and_did_you_mean_keep_the_spacing_of_chinese_and_korean(tmp_p
     """Link text in Chinese or Korean does not count as the linking article's content (it was looked
     for with spaces between the characters, so never found), and "did you mean" writes Chinese
     without spaces between the characters and Korean with its spaces between words."""
-    service = indexed(
+    service = indexed_articles(
         tmp_path,
         [
             ("zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
@@ -115,8 +96,8 @@ def test_link_text_and_did_you_mean_keep_the_spacing_of_chinese_and_korean(tmp_p
             ("ko", "faq", "자주 묻는 질문", "자세한 내용은 [장소 편집](edit.md) 문서를 참조하세요."),
         ],
     )
-    assert slugs(service, "编辑", "zh") == ["edit"]
-    assert slugs(service, "장소 편집", "ko") == ["edit"]
+    assert search_slugs(service, "编辑", "zh") == ["edit"]
+    assert search_slugs(service, "장소 편집", "ko") == ["edit"]
     result = service.search(SearchRequest("语音指示 instrucions", "zh"))
     assert result.suggestion == "语音指示 instructions"
     assert service.search(SearchRequest("음성 안내 instrucions", "ko")).suggestion == "음성 안내 instructions"
@@ -128,10 +109,14 @@ def test_hindi_words_stay_whole_through_their_vowel_signs(tmp_path: Path) -> Non
     assert words("हिन्दी में मानचित्र डाउनलोड करें") == ["हिन्दी", "में", "मानचित्र", "डाउनलोड", "करें"]
     pairs = ["离", "线", "离线", "地", "线地", "图", "地图", "go", "地", "图", "地图"]
     assert words("离线地图 Go地图") == pairs  # each character, and each two side by side
-    write(tmp_path, "hi", "maps", "मानचित्र डाउनलोड करें", "ऑफ़लाइन उपयोग के लिए मानचित्र डाउनलोड करें।")
-    write(tmp_path, "hi", "honour", "सम्मान", "नए मान तय करें और चित्र जोड़ें।")  # मान, चित्र: not मानचित्र
-    service = indexed_service(load_settings(tmp_path))
-    assert slugs(service, "मानचित्र", "hi") == ["maps"]
+    service = indexed_articles(
+        tmp_path,
+        [
+            ("hi", "maps", "मानचित्र डाउनलोड करें", "ऑफ़लाइन उपयोग के लिए मानचित्र डाउनलोड करें।"),
+            ("hi", "honour", "सम्मान", "नए मान तय करें और चित्र जोड़ें।"),  # मान, चित्र: not मानचित्र
+        ],
+    )
+    assert search_slugs(service, "मानचित्र", "hi") == ["maps"]
     hit = service.search(SearchRequest("मानचित्र", "hi")).hits[0]
     assert '<mark class="match term0">मानचित्र</mark>' in hit.snippet
 
@@ -147,7 +132,7 @@ def test_chinese_and_korean_synonyms_of_any_length_are_applied(tmp_path: Path) -
     (tmp_path / "synonyms").mkdir()
     (tmp_path / "synonyms" / "zh.yml").write_text("编辑: [修改]\n导航: [路线指引]\n", encoding="utf-8")
     (tmp_path / "synonyms" / "ko.yml").write_text("다운로드: [내려받기]\n", encoding="utf-8")
-    service = indexed(
+    service = indexed_articles(
         tmp_path,
         [
             ("zh", "edit", "如何编辑地图", "你可以在应用中编辑地图上的地点和营业时间。"),
@@ -161,11 +146,11 @@ def test_chinese_and_korean_synonyms_of_any_length_are_applied(tmp_path: Path) -
     hits = service.search(SearchRequest("修改", "zh")).hits
     assert [h.slug for h in hits] == ["edit"]
     assert '<mark class="match term0">编辑</mark>' in hits[0].snippet
-    assert slugs(service, "修改地图", "zh")[0] == "edit"
-    assert sorted(slugs(service, "导航", "zh")) == ["guide", "voice"]
-    assert sorted(slugs(service, "路线指引", "zh")) == ["guide", "voice"]
-    assert sorted(slugs(service, "내려받기", "ko")[:2]) == ["files", "maps"]  # 안내 shares a character
-    assert sorted(slugs(service, "다운로드", "ko")) == ["files", "maps"]
+    assert search_slugs(service, "修改地图", "zh")[0] == "edit"
+    assert sorted(search_slugs(service, "导航", "zh")) == ["guide", "voice"]
+    assert sorted(search_slugs(service, "路线指引", "zh")) == ["guide", "voice"]
+    assert sorted(search_slugs(service, "내려받기", "ko")[:2]) == ["files", "maps"]  # 안내 shares a character
+    assert sorted(search_slugs(service, "다운로드", "ko")) == ["files", "maps"]
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "check"])
     assert "synonyms" not in result.output and result.exit_code == 0, result.output
 
