@@ -7,11 +7,13 @@ converted into a temporary knowledge base (Zola front-matter to kb's: title, cat
 * **zh questions**: short questions written the way readers type them in Chinese (no spaces, a
   word inside a longer run of characters in the articles), each with the article that answers it:
   MRR@5 and how many questions find anything at all.
-* **known item** (zh, hi, mr, te, ml, ar, en): each article's title, and its body's opening words
-  (eight words; twelve characters in Chinese), as queries: MRR@5 of finding that article.
+* **known item** (zh, hi, mr, te, ml, ar, en; with ``--all`` each of the FAQ's 32 languages with
+  articles): each article's title, and its body's opening words (eight words; twelve characters in
+  Chinese), as queries: MRR@5 of finding that article.
 
     .venv/bin/python bench/faq_scripts.py
     .venv/bin/python bench/faq_scripts.py --code /path/to/other/checkout   # the same, older code
+    .venv/bin/python bench/faq_scripts.py --all                            # every FAQ language
 
 Prints one JSON object. Corpus: Organic Maps website FAQ, Apache-2.0.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import cache
 from typing import Any, cast
 
@@ -100,7 +101,8 @@ class SnowballFilter(Filter):  # type: ignore[misc]
         stem = self._stem
         for token in tokens:
             if not token.stopped:
-                token.text = stem(token.text)
+                with suppress(UnicodeEncodeError):  # a lone surrogate (never in a tokenized word): kept
+                    token.text = stem(token.text)
             yield token
 
 

@@ -89,3 +89,10 @@ def test_the_stemmer_survives_the_pickle_whoosh_keeps_in_the_index() -> None:
     again = pickle.loads(pickle.dumps(SnowballFilter("sv")))
     assert again == SnowballFilter("sv")
     assert pickle.loads(pickle.dumps(stem_analyzer("sv")))("kundkorten").__next__().text == "kundkort"
+
+
+def test_a_lone_surrogate_is_kept_whole_not_an_error() -> None:
+    """Snowball's C library takes UTF-8, which a lone surrogate is not (Python's own stemmers took it)."""
+    analyzer = stem_analyzer("sv")
+    assert [t.text for t in analyzer("kund\ud800kortet", tokenize=False)] == ["kund\ud800kortet"]
+    assert [t.text for t in analyzer("kund\ud800kortet alternativet")] == ["kund", "kortet", "alternativ"]
