@@ -96,3 +96,19 @@ def test_a_lone_surrogate_is_kept_whole_not_an_error() -> None:
     analyzer = stem_analyzer("sv")
     assert [t.text for t in analyzer("kund\ud800kortet", tokenize=False)] == ["kund\ud800kortet"]
     assert [t.text for t in analyzer("kund\ud800kortet alternativet")] == ["kund", "kortet", "alternativ"]
+
+
+def test_threads_searching_at_once_each_stem_alike() -> None:
+    """The analyzers are shared by the threads that search; a Snowball stemmer must not be called
+    concurrently, so each thread has its own, and every thread gets the stems one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [
+        f"{stem}{ending}"
+        for stem in ("kund", "faktur", "alternativ", "leverantör")
+        for ending in ("", "en", "et", "erna")
+    ]
+    alone = [stems("sv", w) for w in words]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda _n: [stems("sv", w) for w in words], range(32)))
+    assert all(found == alone for found in together)
