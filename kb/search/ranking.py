@@ -494,27 +494,27 @@ def rank(gen: Generation, plans: list[WordPlan]) -> Scored:
     return Scored((scored.scores * factor).astype(np.float32), scored.counts, scored.words, coverage)
 
 
-# The accented letters a folded letter stands for in lowercased text (one character each).
-ACCENTED = {"a": "aåäáàâ", "o": "oøöóòô", "e": "eéèêë", "u": "uüúùû", "i": "iíìîï", "n": "nñ", "c": "cç"}
-
-
-def loose(word: str) -> str:
-    """A regex for a folded word in lowercased text: each letter with its accented forms, hyphens
-    allowed between letters (``epost`` matches ``e-post``, ``soppel`` matches ``søppel``), and the
-    marks folding drops after a letter of another script (a virama: ``हिनदी`` matches ``हिन्दी``)."""
+def loose(word: str, accents: dict[str, str]) -> str:
+    """A regex for a folded word in lowercased text: each letter with the accented forms of it the
+    articles use (``accents``: ``Generation.accents``), hyphens allowed between letters (``epost``
+    matches ``e-post``, ``soppel`` matches ``søppel``), and the marks folding drops after a letter of
+    another script (a virama: ``हिनदी`` matches ``हिन्दी``)."""
     letters = [
-        f"[{ACCENTED[c]}]" if c in ACCENTED else re.escape(c) + ("" if c.isascii() else f"{COMBINING_MARK}*")
+        (f"[{accents[c]}]" if c in accents else re.escape(c)) + ("" if c.isascii() else f"{COMBINING_MARK}*")
         for c in word
     ]
     return "-?".join(letters)
 
 
-def phrase_pattern(words: list[str]) -> re.Pattern[str] | None:
+def phrase_pattern(words: list[str], accents: dict[str, str]) -> re.Pattern[str] | None:
     """Adjacent query words in stored text (each word's first letters, where a word starts:
     ``kb.search.words.word_matches``), for the phrase bonus; a
     Chinese, Japanese or Korean character next to the one after it, with no space between (地图 of 地, 图)."""
     heads = [
-        (is_single(w), re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)]))
+        (
+            is_single(w),
+            re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)], accents),
+        )
         for w in words
         if len(w) >= 2 or is_single(w)
     ]

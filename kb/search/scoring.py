@@ -25,7 +25,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from kb.search.analysis import compound_analyzer, exact_analyzer, folded_analyzer, stem_analyzer, stopwords
-from kb.search.words import fold
+from kb.search.words import accent_forms, fold
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -84,6 +84,7 @@ class Spelling:
         self.keys = [k for k, _w in keyed]
         self.words = [w for _k, w in keyed]
         self._deletes: tuple[npt.NDArray[np.int64], Ints] | None = None
+        self._accents: dict[str, str] | None = None
         self._lock = threading.Lock()
 
     def prefixed(self, prefix: str, limit: int) -> list[str]:
@@ -104,6 +105,19 @@ class Spelling:
         """(folded form, word) pairs in folded order, from where ``key`` is or would be."""
         for at in range(bisect.bisect_left(self.keys, key), len(self.keys)):
             yield self.keys[at], self.words[at]
+
+    def accents(self) -> dict[str, str]:
+        """Each folded letter with its accented forms these words use (``kb.search.words.accent_forms``
+        kept to them): a letter without one stays a literal in ``kb.search.ranking.loose``'s
+        patterns, which ``re`` scans for 5-10x faster than a class (measured on a 54 KB article)."""
+        with self._lock:
+            if self._accents is None:
+                used = set("".join(self.words))
+                found = {
+                    base: "".join(f for f in forms[1:] if f in used) for base, forms in accent_forms().items()
+                }
+                self._accents = {base: base + forms for base, forms in found.items() if forms}
+            return self._accents
 
     def deletes(self) -> tuple[npt.NDArray[np.int64], Ints]:
         """The vocabulary's one-deletion neighbourhoods (symmetric delete), compact: the hash of
@@ -301,6 +315,10 @@ class Generation:
 
     def doc_frequency(self, field: str, term: str) -> int:
         return int(self.reader.doc_frequency(field, term))
+
+    def accents(self) -> dict[str, str]:
+        """The accented letters the articles use, by folded letter (``Spelling.accents``)."""
+        return self.spelling().accents()
 
     def spelling(self) -> Spelling:
         """The exact field's vocabulary as a spelling dictionary (built on first use per generation)."""

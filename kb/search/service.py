@@ -170,7 +170,7 @@ def _midnight(value: dt.date | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+def snippet_pattern(words: tuple[str, ...], accents: dict[str, str]) -> re.Pattern[str] | None:
     """Words starting like a query word (or its stem), accents and hyphens ignored; a Chinese,
     Japanese or Korean character alone, as typed (が is no か). A word that starts like a shorter one
     adds nothing (a prefix's 40 expansions start like the prefix)."""
@@ -186,16 +186,16 @@ def snippet_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     if not kept:
         return None
     singles = [re.escape(h) for h in kept if has_single(h)]  # 编 or 编辑: as they are, anywhere
-    heads = [loose(h) for h in sorted((h for h in kept if not has_single(h)), key=len, reverse=True)]
+    heads = [loose(h, accents) for h in sorted((h for h in kept if not has_single(h)), key=len, reverse=True)]
     rest = rf"(?:{WORD_CHAR}|{MARK}|[-'’](?={WORD_CHAR}))*"
     found = [rf"(?:{'|'.join(heads)}){rest}"] if heads else []  # where a word starts: word_matches
     return re.compile("|".join(found + singles))
 
 
-def folded_snippet(body: str, words: tuple[str, ...]) -> str:
+def folded_snippet(body: str, words: tuple[str, ...], accents: dict[str, str]) -> str:
     """An escaped excerpt around the first word that starts like a query word (or its stem), accents
     and hyphens ignored: a regex window over the stored text, never a re-analysis of the body."""
-    pattern = snippet_pattern(words)
+    pattern = snippet_pattern(words, accents)
     searched = body.lower()
     if pattern is None or len(searched) != len(body):
         return html.escape(make_excerpt(body, SNIPPET_CHARS))
@@ -479,7 +479,7 @@ def top_documents(gen: Generation, docs: np.ndarray, scores: np.ndarray, wanted:
 
 def rescore_phrases(gen: Generation, found: Outcome, words: tuple[str, ...]) -> None:
     """The phrase bonus, on the top candidates only: adjacent query words in the title or text."""
-    pattern = phrase_pattern(list(words))
+    pattern = phrase_pattern(list(words), gen.accents())
     if pattern is None:
         return
     for doc in found.order[:PHRASE_CANDIDATES]:
@@ -504,7 +504,7 @@ def make_hit(gen: Generation, doc: int, score: float, lang: str, words: tuple[st
         date=stored["date"].date().isoformat(),
         url=stored["url"],
         score=score,
-        snippet=folded_snippet(str(stored.get("body", "")), words),
+        snippet=folded_snippet(str(stored.get("body", "")), words, gen.accents()),
     )
 
 

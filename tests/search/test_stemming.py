@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.search.analysis import SnowballFilter, stem_analyzer, stemmer_code
+from kb.search.service import SearchRequest
 from tests.helpers import indexed_articles, search_slugs
 
 
@@ -112,3 +113,23 @@ def test_threads_searching_at_once_each_stem_alike() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = list(pool.map(lambda _n: [stems("sv", w) for w in words], range(32)))
     assert all(found == alone for found in together)
+
+
+def test_a_snippet_marks_the_word_as_written_whatever_its_accents(tmp_path: Path) -> None:
+    """The snippet finds the query's words in the text by their folded letters: every letter that
+    folds to one (Greek ά, Czech ř, Polish ę), not only the handful of Latin accents it once knew."""
+    service = indexed_articles(
+        tmp_path,
+        [
+            ("el", "download", "Λήψη χαρτών", "Κατεβάστε τους χάρτες πριν ταξιδέψετε."),
+            ("cs", "drive", "Navigace", "Navigace pro řízení auta v noci."),
+            ("pl", "send", "Wysyłanie", "Możesz wysłać fakturę do klienta."),
+        ],
+    )
+    for lang, typed, marked in [
+        ("el", "χάρτη", "χάρτες"),
+        ("cs", "rizeni", "řízení"),
+        ("pl", "fakture", "fakturę"),
+    ]:
+        hit = service.search(SearchRequest(typed, lang)).hits[0]
+        assert f">{marked}</mark>" in hit.snippet, (typed, hit.snippet)
