@@ -602,11 +602,14 @@ class SearchService:
             return fresh
 
     def warm(self, lang: str) -> None:
-        """Open ``lang``'s current generation and build its spelling tables now, not in the first
-        reader's search (a worker process calls this once before it takes requests)."""
+        """Open ``lang``'s current generation and build its spelling tables (and the accented letters
+        its snippets look for) now, not in the first reader's search (a worker process calls this
+        once before it takes requests)."""
         gen = self.generation(lang)
         if gen is not None:
-            gen.spelling().deletes()
+            spelling = gen.spelling()
+            spelling.deletes()
+            spelling.accents()
 
     def searcher(self, lang: str) -> tuple[Index, Searcher] | None:
         """The current index and its searcher for ``lang``."""
