@@ -99,7 +99,8 @@ class SnowballFilter(Filter):  # type: ignore[misc]
         return {"code": self.code}
 
     def __setstate__(self, state: dict[str, str]) -> None:
-        self.__init__(state["code"])  # type: ignore[misc]
+        self.code = state["code"]
+        self._local = threading.local()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SnowballFilter) and other.code == self.code
