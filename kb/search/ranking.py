@@ -510,14 +510,12 @@ def phrase_pattern(words: list[str], accents: dict[str, str]) -> re.Pattern[str]
     """Adjacent query words in stored text (each word's first letters, where a word starts:
     ``kb.search.words.word_matches``), for the phrase bonus; a
     Chinese, Japanese or Korean character next to the one after it, with no space between (地图 of 地, 图)."""
-    heads = [
-        (
-            is_single(w),
-            re.escape(w) if is_single(w) else loose(fold(pieces(w)[0])[: max(3, len(w) - 2)], accents),
-        )
-        for w in words
-        if len(w) >= 2 or is_single(w)
-    ]
+    heads: list[tuple[bool, str]] = []  # (a character of its own, its pattern)
+    for w in words:
+        if is_single(w):
+            heads.append((True, re.escape(w)))
+        elif len(w) >= 2:
+            heads.append((False, loose(fold(pieces(w)[0])[: max(3, len(w) - 2)], accents)))
     if len(heads) < 2:
         return None
     rest = rf"(?:{WORD_CHAR}|{MARK})*"
